@@ -1,0 +1,112 @@
+"""Sample grids and loss curves. Text inside figures stays ASCII (no font issues)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+IMAGE_SIDE = 28
+
+
+def save_figure_atomic(fig, path, **savefig_kwargs) -> Path:
+    """Save ``fig`` to ``path`` via a temporary file in the same folder, then rename.
+
+    A crash or a full disk leaves the old file (or none), never half a PNG.
+    The figure is closed afterwards.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fmt = path.suffix.lstrip(".") or "png"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            fig.savefig(f, format=fmt, **savefig_kwargs)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    finally:
+        plt.close(fig)
+    return path
+
+
+def grid_figure(rows, titles=None, cell_inches=1.0, cmap=None):
+    """A figure with one row of 28x28 images per entry of ``rows`` (all rows equally long).
+
+    ``rows``: sequence of arrays shaped (n, 784) or (n, 28, 28), values in [0, 1].
+    ``titles``: optional ASCII label per row, shown at the left.
+    ``cmap``: None keeps matplotlib's default (viridis), as the note's pictures had.
+    """
+    rows = [np.asarray(r, dtype=np.float32).reshape(-1, IMAGE_SIDE, IMAGE_SIDE) for r in rows]
+    n_rows, n_cols = len(rows), max(len(r) for r in rows)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(n_cols * cell_inches, n_rows * cell_inches),
+                             squeeze=False)
+    for r, images in enumerate(rows):
+        for c in range(n_cols):
+            ax = axes[r][c]
+            ax.set_axis_off()
+            if c < len(images):
+                ax.imshow(images[c], cmap=cmap, vmin=0.0, vmax=1.0)
+        if titles is not None:
+            axes[r][0].text(-4, IMAGE_SIDE / 2, str(titles[r]), ha="right", va="center", fontsize=10)
+    fig.subplots_adjust(wspace=0.05, hspace=0.05, left=0.0, right=1.0, top=1.0, bottom=0.0)
+    return fig
+
+
+def save_grid(rows, path, titles=None, cmap=None) -> Path:
+    """Draw ``rows`` of images (see :func:`grid_figure`) and save the PNG atomically."""
+    fig = grid_figure(rows, titles=titles, cmap=cmap)
+    return save_figure_atomic(fig, path, bbox_inches="tight", dpi=100)
+
+
+def sample_path(folder, epoch: int) -> Path:
+    """``samples/gan`` + epoch 9 -> ``samples/gan/009.png`` (the note's file names)."""
+    return Path(folder) / f"{epoch:03d}.png"
+
+
+def is_sample_epoch(epoch: int) -> bool:
+    """Epoch 0 and every 10th epoch (9, 19, ... 99), as in the note's step #13."""
+    return epoch == 0 or (epoch + 1) % 10 == 0
+
+
+def plot_losses(history, title="GAN losses per epoch", ylabel="objective (mean over the epoch)"):
+    """Line plot of ``history``: a dict name -> list of per-epoch values. Returns the figure."""
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    for name, values in history.items():
+        ax.plot(np.arange(len(values)), values, label=name)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def show_saved_grids(folder, epochs=None):
+    """One figure with the saved grids of ``folder`` stacked in epoch order.
+
+    Returns the figure (or None if the folder holds no grid).
+    """
+    folder = Path(folder)
+    paths = sorted(folder.glob("[0-9][0-9][0-9].png"))
+    if epochs is not None:
+        wanted = {sample_path(folder, e).name for e in epochs}
+        paths = [p for p in paths if p.name in wanted]
+    if not paths:
+        return None
+    images = [plt.imread(p) for p in paths]
+    width = max(im.shape[1] for im in images) / 100
+    fig, axes = plt.subplots(len(images), 1, figsize=(width, sum(im.shape[0] for im in images) / 100 * 1.15),
+                             squeeze=False)
+    for ax, im, p in zip(axes[:, 0], images, paths):
+        ax.imshow(im)
+        ax.set_axis_off()
+        ax.set_title(f"epoch {p.stem}", loc="left", fontsize=9)
+    fig.tight_layout()
+    return fig
