@@ -1,0 +1,115 @@
+"""The committed notebooks and samples are what a learner reads without running anything.
+
+These tests check that what is committed comes from a real full run, and that a
+re-run after a kernel restart draws the same pictures (the documented seed).
+"""
+
+import json
+import math
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import ROOT, real_mnist_path
+from gan_helpers import plotting
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SAMPLE_DIRS = {"01_gan.ipynb": ROOT / "samples" / "gan"}
+EPOCH_LINE = re.compile(r"^Epoch (\d{4}) D loss: (\S+) G loss: (\S+)$", re.M)
+
+
+def _stream_text(nb):
+    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.get("outputs", []) if o.output_type == "stream" and o.name == "stdout")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_notebook_is_a_clean_full_run(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    counts = [c.execution_count for c in code]
+    assert None not in counts, "every code cell was run"
+    assert counts == sorted(counts) and counts[0] == 1, "run top to bottom after a restart"
+    for c in code:
+        for o in c.outputs:
+            assert o.output_type != "error", f"error saved in: {c.source[:60]}"
+            assert not (o.output_type == "stream" and o.name == "stderr"), \
+                f"stderr (TensorFlow log lines?) saved in: {c.source[:60]}"
+    epochs = EPOCH_LINE.findall(_stream_text(nb))
+    if epochs:
+        assert [int(e[0]) for e in epochs] == list(range(100)), "the committed run has all 100 epochs"
+        assert all(math.isfinite(float(v)) for e in epochs for v in e[1:])
+    text = _stream_text(nb)
+    assert re.search(r"MNIST from .*: [\d,]+ training images", text), "says which data it trained on"
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLE_DIRS))
+def test_committed_samples_are_the_full_runs_grids(name):
+    folder = SAMPLE_DIRS[name]
+    expected = [plotting.sample_path(folder, e).name for e in range(100) if plotting.is_sample_epoch(e)]
+    assert sorted(p.name for p in folder.glob("*.png")) == expected
+    for png in folder.glob("*.png"):
+        img = np.asarray(Image.open(png).convert("L"), dtype=np.float32)
+        # Ten tiles side by side; each holds a picture, not a blank or a single colour.
+        tiles = np.array_split(img, 10, axis=1)
+        assert all(t.std() > 10 for t in tiles), f"{png.name} has an empty tile"
+
+
+def test_latest_samples_differ_from_each_other():
+    """At epoch 99 the ten fixed noise vectors give ten different images (no full collapse)."""
+    img = np.asarray(Image.open(SAMPLE_DIRS["01_gan.ipynb"] / "099.png").convert("L"), np.float32)
+    tiles = [t[:, : min(x.shape[1] for x in np.array_split(img, 10, axis=1))]
+             for t in np.array_split(img, 10, axis=1)]
+    diffs = [np.abs(tiles[i] - tiles[j]).mean() for i in range(10) for j in range(i + 1, 10)]
+    assert min(diffs) > 3
+
+
+def _run_copy(nb_name, tmp_path, monkeypatch, epochs=1):
+    from nbclient import NotebookClient
+
+    real_mnist_path()
+    project = tmp_path / "project"
+    (project / "notebooks").mkdir(parents=True)
+    shutil.copy(ROOT / "notebooks" / nb_name, project / "notebooks" / nb_name)
+    monkeypatch.setenv("GAN_EPOCHS", str(epochs))
+    nb = nbformat.read(project / "notebooks" / nb_name, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(project / "notebooks")}}).execute()
+    return project, nb
+
+
+def test_rerun_draws_the_same_pictures(tmp_path, monkeypatch):
+    pa, nba = _run_copy("01_gan.ipynb", tmp_path / "a", monkeypatch)
+    pb, _ = _run_copy("01_gan.ipynb", tmp_path / "b", monkeypatch)
+    a = np.asarray(Image.open(pa / "samples/gan/000.png"))
+    b = np.asarray(Image.open(pb / "samples/gan/000.png"))
+    np.testing.assert_array_equal(a, b)
+    lines = EPOCH_LINE.findall(_stream_text(nba))
+    assert [int(e[0]) for e in lines] == [0]
+    assert all(math.isfinite(float(v)) and float(v) < 0 for v in lines[0][1:]), \
+        "the note's objectives are log-probabilities: finite and negative"
+    assert sorted(p.name for p in (pa / "samples/gan").iterdir()) == ["000.png"]
+
+
+def test_environment_yml_and_pip_files_describe_one_environment():
+    import tomllib
+
+    import yaml
+
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    deps = env["dependencies"]
+    pip = next(d["pip"] for d in deps if isinstance(d, dict))
+    assert pip == ["-r requirements.txt"], "conda installs exactly the pip files"
+    py = next(d for d in deps if isinstance(d, str) and d.startswith("python"))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert py.replace("python", "") == project["requires-python"]
+    reqs = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()
+            if line.strip() and not line.startswith("#")]
+    extras = sorted(project["optional-dependencies"])
+    assert reqs == [f"-e .[{','.join(extras)}]"], "requirements.txt installs the package with every extra"
+    assert not any("==" in d for d in project["dependencies"]), "lower bounds, not exact pins"
