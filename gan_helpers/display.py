@@ -44,7 +44,7 @@ class CodeComparison:
         return [(f"{_where(o)} (TF 2 / Keras 3)", inspect.getsource(o).rstrip("\n")) for o in self.objects]
 
     def __repr__(self) -> str:
-        parts = [f"# --- {self.note_title} ---", self.note_code]
+        parts = [f"# --- {self.note_title} ---", self.note_code] if self.note_code else []
         for title, code in self._ours():
             parts += [f"# --- {title} ---", code]
         return "\n".join(parts)
@@ -54,7 +54,7 @@ class CodeComparison:
             return ('<div style="flex:1 1 26em;min-width:0;overflow-x:auto">'
                     f'<div style="font:600 0.85em sans-serif;margin:0 0 2px">{html.escape(title)}</div>'
                     f'<div style="font-size:0.85em">{_highlight(code)}</div></div>')
-        cols = [column(self.note_title, self.note_code)]
+        cols = [column(self.note_title, self.note_code)] if self.note_code else []
         cols += [column(t, c) for t, c in self._ours()]
         return f'<div class="code-comparison" style="display:flex;flex-wrap:wrap;gap:12px">{"".join(cols)}</div>'
 

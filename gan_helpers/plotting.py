@@ -110,3 +110,23 @@ def show_saved_grids(folder, epochs=None):
         ax.set_title(f"epoch {p.stem}", loc="left", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def plot_confusion(confusion, title="requested digit (row) vs classifier's answer (column)"):
+    """Heat map of a 10x10 row-normalised confusion matrix, shares printed in the cells."""
+    confusion = np.asarray(confusion)
+    n = confusion.shape[0]
+    fig, ax = plt.subplots(figsize=(5.2, 4.6))
+    ax.imshow(confusion, cmap="Blues", vmin=0, vmax=1)
+    for r in range(n):
+        for c in range(n):
+            if confusion[r, c] >= 0.005:
+                ax.text(c, r, f"{confusion[r, c] * 100:.0f}", ha="center", va="center", fontsize=7,
+                        color="white" if confusion[r, c] > 0.5 else "black")
+    ax.set_xticks(range(n))
+    ax.set_yticks(range(n))
+    ax.set_xlabel("classifier's answer")
+    ax.set_ylabel("requested digit")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig

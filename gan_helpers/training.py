@@ -1,0 +1,87 @@
+"""How the notebooks *call* their training step: fast, with a progress bar and the note's log line.
+
+The training step itself (``train_step``) is written in each notebook; it is what
+the lesson teaches. This module only runs it: the whole training set sits in
+memory as a tensor, every epoch draws a new order (like the note's
+``next_batch``), and ``steps_per_call`` steps run inside one ``tf.function`` loop,
+so Python is visited once per chunk instead of once per step.
+"""
+
+from __future__ import annotations
+
+from ._quiet import import_tensorflow_quietly
+from .progress import progress_bar
+
+tf = import_tensorflow_quietly()
+
+
+class History(dict):
+    """Per-epoch mean losses, ``{"D loss": [...], "G loss": [...]}``, plus the run's size and time."""
+
+    steps: int = 0
+    seconds: float = 0.0
+
+
+def make_chunk_runner(train_step, arrays, batch_size):
+    """A ``tf.function`` that runs ``train_step`` on ``count`` consecutive batches of ``order``.
+
+    ``arrays``: the training arrays (e.g. images, or images and labels); batch ``i`` is
+    ``arrays[k][order[i*batch_size:(i+1)*batch_size]]`` for each ``k``. Returns the sums of the
+    two losses ``train_step`` returns over the chunk.
+    """
+    tensors = [tf.constant(a) for a in arrays]
+
+    @tf.function
+    def run_steps(order, first, count):
+        sum_D, sum_G = tf.constant(0.0), tf.constant(0.0)
+        for i in tf.range(first, first + count):
+            index = order[i * batch_size:(i + 1) * batch_size]
+            loss_D, loss_G = train_step(*[tf.gather(t, index) for t in tensors])
+            sum_D += loss_D
+            sum_G += loss_G
+        return sum_D, sum_G
+
+    return run_steps
+
+
+def fit(train_step, arrays, *, total_epoch, batch_size, rng, steps_per_call=47,
+        on_epoch_end=None, log=print, desc="training"):
+    """Train for ``total_epoch`` epochs; return the per-epoch mean losses.
+
+    Each epoch uses ``len(arrays[0]) // batch_size`` batches in a new random order drawn
+    from ``rng`` (a ``tf.random.Generator``); the few images that do not fill a batch are
+    skipped in that epoch. After each epoch it prints the note's line
+    ``Epoch 0000 D loss: ... G loss: ...`` (the epoch's mean) and calls
+    ``on_epoch_end(epoch, loss_D, loss_G)``.
+    """
+    num_train = len(arrays[0])
+    total_batch = num_train // batch_size
+    run_steps = make_chunk_runner(train_step, arrays, batch_size)
+
+    @tf.function
+    def shuffled_order():
+        return tf.argsort(rng.uniform([num_train]))
+
+    history = History({"D loss": [], "G loss": []})
+    bar = progress_bar(total_epoch * total_batch, desc=desc)
+    try:
+        for epoch in range(total_epoch):
+            order = shuffled_order()
+            sum_D = sum_G = 0.0
+            for first in range(0, total_batch, steps_per_call):
+                count = min(steps_per_call, total_batch - first)
+                part_D, part_G = run_steps(order, tf.constant(first), tf.constant(count))
+                sum_D, sum_G = sum_D + float(part_D), sum_G + float(part_G)
+                bar.update(count)
+            loss_D, loss_G = sum_D / total_batch, sum_G / total_batch
+            history["D loss"].append(loss_D)
+            history["G loss"].append(loss_G)
+            if log:
+                log("Epoch", "%04d" % epoch, "D loss: {:.4}".format(loss_D), "G loss: {:.4}".format(loss_G))
+            if on_epoch_end is not None:
+                on_epoch_end(epoch, loss_D, loss_G)
+    finally:
+        bar.close()
+    history.seconds = bar.format_dict["elapsed"]
+    history.steps = bar.format_dict["n"]
+    return history
