@@ -1,0 +1,429 @@
+"""Classroom handout: the notebooks as one Korean HTML file and an A4 PDF.
+
+    python -m gan_helpers.handout                 # handout/gan-handout.html + .pdf
+    python -m gan_helpers.handout --no-code       # handout/gan-handout-exercise.*: code cells hidden
+    make handout  /  make handout HANDOUT_CODE=0  # the same two through make
+
+Built from the saved outputs of notebooks/[0-9][0-9]_*.ipynb, taken in name order
+(nothing is executed), with nbconvert and the template in handout_template/. The HTML
+is one self-contained file: images are data: URIs, there is no script, no web font and
+no stylesheet from outside. The PDF is that HTML printed by headless Chromium.
+
+What reaches paper:
+- a title page, a table of contents with page numbers, each notebook from a new page;
+- code cells without their test markers (leading "# NBVAL_..." lines);
+- outputs without stderr, errors and tracebacks, progress bars, scripts and widget views
+  (a widget output's static image or HTML, if it has one, stays);
+- a per-epoch log ("Epoch 0000 ...", one line per epoch) keeps its first and last
+  three lines with a "..." line between.
+
+Cell tags (cell metadata "tags") the handout obeys:
+  handout-hide    the cell is left out of the handout.
+  handout-figure  only the cell's outputs are shown, never its code: a cell that draws
+                  on paper what an interactive widget in the cell above it would do.
+
+PDF engine: headless Chromium (Debian's `chromium`, --print-to-pdf). Measured against
+WeasyPrint (the PyPI release) on the same HTML for notebook 01; both embed Noto Sans CJK
+KR and give real, extractable Hangul, but WeasyPrint ... (see ENGINE_NOTE below).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime as _dt
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+from bs4 import BeautifulSoup
+from nbconvert import HTMLExporter
+from traitlets.config import Config
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor, Preprocessor, TagRemovePreprocessor
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_DIR = Path(__file__).resolve().parent / "handout_template"
+NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+
+TITLE = "GAN 튜토리얼"
+SUBTITLE = "TensorFlow 2 / Keras 3로 다시 쓴 GAN 스터디 노트"
+KICKER = "수업 자료"
+
+HIDE_TAG = "handout-hide"
+FIGURE_TAG = "handout-figure"
+START_TAG = "handout-notebook-start"  # set by the builder on each notebook's first cell
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+DROPPED_MIMETYPES = {WIDGET_VIEW, "application/javascript", "application/vnd.jupyter.stderr"}
+NBVAL_MARKER = re.compile(r"^\s*#\s*NBVAL_[A-Z_]+\s*$")
+# tqdm ("training:  42%|####    | 5922/14100 [00:53<01:13, 111.20step/s]") and
+# Keras ("47/47 ━━━━━━━━━━ 1s 3ms/step - loss: 0.1") progress lines.
+PROGRESS_LINE = re.compile(r"\d{1,3}%\|[^|\n]*\||\d+/\d+ [━─=>.\[\]]{5,}|\d(it|step)/s\b|/step\b")
+EPOCH_LINE = re.compile(r"^\s*Epoch\s+\d+\b")
+EPOCH_KEEP = 3
+
+TIMEOUT_S = 180
+
+
+class HandoutError(Exception):
+    """A build problem, told in one line."""
+
+
+# ---------------------------------------------------------------- notebooks -> one notebook
+
+
+def find_notebooks(directory: Path) -> list[Path]:
+    return sorted(p for p in Path(directory).glob(NOTEBOOK_GLOB) if p.is_file())
+
+
+def _title_of(nb, path: Path) -> str:
+    """The notebook's first Markdown heading, without the '#'."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return path.stem
+
+
+def merge_notebooks(paths: list[Path]):
+    """One notebook with every cell of ``paths`` in order, and their titles."""
+    merged = nbformat.v4.new_notebook()
+    titles = []
+    for k, path in enumerate(paths, 1):
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception as exc:  # a JSON or schema error: name the file, one line
+            raise HandoutError(f"cannot read {path.name}: {str(exc).splitlines()[0]}") from None
+        if not merged.metadata:
+            merged.metadata = {key: copy.deepcopy(nb.metadata[key])
+                               for key in ("kernelspec", "language_info") if key in nb.metadata}
+        titles.append(_title_of(nb, path))
+        for i, cell in enumerate(nb.cells):
+            cell = copy.deepcopy(cell)
+            cell["id"] = f"nb{k}-{i}"  # ids repeat across notebooks
+            if i == 0:
+                cell.metadata["tags"] = [*cell.metadata.get("tags", []), START_TAG]
+            merged.cells.append(cell)
+    return merged, titles
+
+
+# ---------------------------------------------------------------- what reaches paper
+
+
+def _is_progress(text: str) -> bool:
+    lines = [line for line in re.split(r"[\r\n]+", text) if line.strip()]
+    return bool(lines) and all(PROGRESS_LINE.search(line) for line in lines)
+
+
+def _trim_epoch_log(text: str) -> str:
+    """Keep the first and last EPOCH_KEEP lines of each run of per-epoch lines."""
+    lines = text.split("\n")
+    out, i = [], 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and EPOCH_LINE.match(lines[j]):
+            j += 1
+        run = lines[i:j]
+        if len(run) > 2 * EPOCH_KEEP + 1:
+            out += run[:EPOCH_KEEP] + [f"... ({len(run) - 2 * EPOCH_KEEP}줄 생략)"] + run[-EPOCH_KEEP:]
+        else:
+            out += run
+        if j < len(lines):
+            out.append(lines[j])
+        i = j + 1
+    return "\n".join(out)
+
+
+class PaperOutputsPreprocessor(Preprocessor):
+    """Code without test markers, outputs that make sense on paper (see the module doc)."""
+
+    def _keep(self, output) -> bool:
+        kind = output.output_type
+        if kind == "error" or (kind == "stream" and output.name != "stdout"):
+            return False
+        if kind in ("display_data", "execute_result"):
+            data = output.get("data", {})
+            widget = WIDGET_VIEW in data
+            for mime in DROPPED_MIMETYPES & set(data):
+                del data[mime]
+            if widget:
+                data.pop("text/plain", None)  # a widget's repr, e.g. "IntSlider(value=3)"
+            if set(data) == {"text/plain"} and _is_progress(data["text/plain"]):
+                return False
+            return bool(data)
+        return kind == "stream"
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        lines = cell.source.split("\n")
+        while lines and NBVAL_MARKER.match(lines[0]):
+            lines.pop(0)
+        cell.source = "\n".join(lines)
+        cell.outputs = [o for o in cell.get("outputs", []) if self._keep(o)]
+        return cell, resources
+
+
+class PaperStreamsPreprocessor(Preprocessor):
+    """After the streams are merged: no progress lines, epoch logs trimmed."""
+
+    def preprocess_cell(self, cell, resources, index):
+        outputs = []
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                lines = [ln for ln in output.text.split("\n") if not PROGRESS_LINE.search(ln)]
+                output.text = _trim_epoch_log("\n".join(lines))
+                if not output.text.strip():
+                    continue
+            outputs.append(output)
+        cell.outputs = outputs
+        return cell, resources
+
+
+class DropEmptyCellsPreprocessor(Preprocessor):
+    def preprocess(self, nb, resources):
+        nb.cells = [c for c in nb.cells
+                    if c.source.strip() or c.get("outputs") or START_TAG in c.metadata.get("tags", [])]
+        return nb, resources
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def _exporter(code: bool) -> HTMLExporter:
+    exporter = HTMLExporter(
+        # Pygments' own colours, as gan_helpers.display uses: the lab default needs
+        # JupyterLab's theme CSS variables, which the handout leaves out.
+        config=Config({"CSSHTMLHeaderPreprocessor": {"style": "default"}}),
+        extra_template_basedirs=[str(TEMPLATE_DIR.parent)],
+        template_name=TEMPLATE_DIR.name,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_anchor_links=True,
+        embed_images=True,
+    )
+    exporter.register_preprocessor(TagRemovePreprocessor(
+        remove_cell_tags={HIDE_TAG}, remove_input_tags={FIGURE_TAG}), enabled=True)
+    exporter.register_preprocessor(PaperOutputsPreprocessor(), enabled=True)
+    exporter.register_preprocessor(CoalesceStreamsPreprocessor(), enabled=True)
+    exporter.register_preprocessor(PaperStreamsPreprocessor(), enabled=True)
+    exporter.register_preprocessor(DropEmptyCellsPreprocessor(), enabled=True)
+    return exporter
+
+
+def _build_date() -> str:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc) if epoch else _dt.datetime.now()
+    return when.strftime("%Y-%m-%d")
+
+
+def _contents(soup: BeautifulSoup) -> None:
+    """Give every notebook heading (h1, h2) an id and list them in <nav id="toc">."""
+    nav = soup.find("nav", id="toc")
+    nav.clear()
+    title = soup.new_tag("p", attrs={"class": "toc-title"})
+    title.string = "차례"
+    nav.append(title)
+    top = soup.new_tag("ol")
+    nav.append(top)
+    current = None
+    for n, heading in enumerate(soup.select(".jp-MarkdownCell h1, .jp-MarkdownCell h2"), 1):
+        heading["id"] = f"sec-{n}"
+        item = soup.new_tag("li")
+        link = soup.new_tag("a", href=f"#sec-{n}")
+        for cls, text in (("toc-text", heading.get_text(" ", strip=True)), ("toc-dots", ""), ("toc-page", "")):
+            span = soup.new_tag("span", attrs={"class": cls})
+            span.string = text
+            link.append(span)
+        item.append(link)
+        if heading.name == "h1" or current is None:
+            item["class"] = "toc-notebook"
+            top.append(item)
+            current = soup.new_tag("ol")
+            item.append(current)
+        else:
+            current.append(item)
+
+
+def number_contents(html: str, pages: dict[str, int]) -> str:
+    """The contents with the page of each heading (``pages``: id -> page)."""
+    soup = BeautifulSoup(html, "html.parser")
+    for link in soup.select("nav#toc a[href^='#']"):
+        page = pages.get(link["href"][1:])
+        link.find("span", class_="toc-page").string = str(page) if page else ""
+    return str(soup)
+
+
+def render_html(paths: list[Path], code: bool = True) -> str:
+    """The handout as one HTML document (a string)."""
+    nb, titles = merge_notebooks(paths)
+    variant = "" if code else " · 연습용 (코드 숨김)"
+    resources = {
+        "metadata": {"name": TITLE, "path": str(paths[0].parent)},
+        "handout": {
+            "code": code,
+            "kicker": KICKER + variant,
+            "title": TITLE,
+            "subtitle": SUBTITLE,
+            "notebooks": titles,
+            "meta": f"{_build_date()} · 노트북 {len(paths)}개의 저장된 출력으로 만듦 (make handout)",
+        },
+    }
+    body, _ = _exporter(code).from_notebook_node(nb, resources=resources)
+    soup = BeautifulSoup(body, "html.parser")
+    for tag in soup.find_all(["script", "iframe", "object", "embed"]):
+        tag.decompose()  # the template writes none; an HTML output might carry one
+    for tag in soup.find_all("link"):
+        tag.decompose()
+    _contents(soup)
+    return str(soup)
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def find_browser(explicit: str | None = None) -> str:
+    if explicit:
+        found = shutil.which(explicit)
+        if not found:
+            raise HandoutError(f"browser not found: {explicit}")
+        return found
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise HandoutError("chromium not found: install it with `make system-deps` (Debian/Ubuntu), "
+                       "or pass --browser PATH, or build only the HTML with --html-only")
+
+
+def print_pdf(html_path: Path, pdf_path: Path, browser: str) -> None:
+    """``html_path`` printed to ``pdf_path`` (A4 from the CSS) by headless Chromium."""
+    with tempfile.TemporaryDirectory(prefix="handout-chromium-") as profile:
+        cmd = [browser, "--headless", "--disable-gpu", "--no-sandbox", "--disable-dev-shm-usage",
+               "--no-first-run", "--no-default-browser-check", "--disable-extensions",
+               f"--user-data-dir={profile}", "--no-pdf-header-footer",
+               "--generate-pdf-document-outline", f"--print-to-pdf={pdf_path}",
+               html_path.resolve().as_uri()]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            raise HandoutError(f"{Path(browser).name} did not finish printing in {TIMEOUT_S} s") from None
+        if proc.returncode != 0 or not pdf_path.exists() or pdf_path.stat().st_size == 0:
+            last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            raise HandoutError(f"{Path(browser).name} could not print the PDF "
+                               f"(exit {proc.returncode}): {last}")
+
+
+def pdf_destinations(pdf_path: Path) -> dict[str, int] | None:
+    """The page of each named destination (heading id) in the PDF, via poppler's pdfinfo."""
+    pdfinfo = shutil.which("pdfinfo")
+    if not pdfinfo:
+        return None
+    proc = subprocess.run([pdfinfo, "-dests", str(pdf_path)], capture_output=True, text=True)
+    pages = {}
+    for line in proc.stdout.splitlines():
+        m = re.match(r"\s*(\d+)\s+\[.*\]\s+\"?([^\"]+)\"?\s*$", line)
+        if m:
+            pages[m.group(2)] = int(m.group(1))
+    return pages
+
+
+# ---------------------------------------------------------------- files
+
+
+def _temp_beside(path: Path) -> Path:
+    # The real suffix last: Chromium reads a file named *.tmp as plain text.
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+    os.close(fd)
+    os.chmod(name, 0o644)  # mkstemp makes it 0600; the handout is for sharing
+    return Path(name)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = _temp_beside(path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def build(notebooks_dir: Path, out_dir: Path, code: bool = True, pdf: bool = True,
+          browser: str | None = None) -> list[Path]:
+    """Write the handout into ``out_dir``; return the files written."""
+    paths = find_notebooks(notebooks_dir)
+    if not paths:
+        raise HandoutError(f"no notebooks matching {NOTEBOOK_GLOB} in {notebooks_dir}")
+    browser = find_browser(browser) if pdf else None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = "gan-handout" if code else "gan-handout-exercise"
+    html_path, pdf_path = out_dir / f"{stem}.html", out_dir / f"{stem}.pdf"
+
+    html = render_html(paths, code=code)
+    if not pdf:
+        write_atomic(html_path, html)
+        return [html_path]
+
+    # Chromium has no target-counter(): print once, read each heading's page from the
+    # PDF's named destinations, write the numbers into the contents and print again.
+    # The numbers go into room the contents already reserve, so no page moves.
+    tmp_html, tmp_pdf = _temp_beside(html_path), _temp_beside(pdf_path)
+    try:
+        tmp_html.write_text(html, encoding="utf-8")
+        print_pdf(tmp_html, tmp_pdf, browser)
+        pages = pdf_destinations(tmp_pdf)
+        if pages:
+            html = number_contents(html, pages)
+            tmp_html.write_text(html, encoding="utf-8")
+            print_pdf(tmp_html, tmp_pdf, browser)
+            if pdf_destinations(tmp_pdf) != pages:
+                print("handout: warning: headings moved after numbering the contents; "
+                      "its page numbers may be off by one", file=sys.stderr)
+        os.replace(tmp_html, html_path)
+        os.replace(tmp_pdf, pdf_path)
+    finally:
+        tmp_html.unlink(missing_ok=True)
+        tmp_pdf.unlink(missing_ok=True)
+    return [html_path, pdf_path]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def main(argv=None) -> int:
+    parser = _Parser(prog="python -m gan_helpers.handout",
+                     description="Build the classroom handout (HTML + A4 PDF) from the notebooks' saved outputs.")
+    parser.add_argument("--notebooks", type=Path, default=PROJECT_ROOT / "notebooks",
+                        help=f"folder with the {NOTEBOOK_GLOB} notebooks (default: notebooks/)")
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "handout",
+                        help="output folder (default: handout/)")
+    parser.add_argument("--no-code", action="store_true",
+                        help="exercise variant: code cells hidden (gan-handout-exercise.*)")
+    parser.add_argument("--html-only", action="store_true", help="write the HTML, skip the PDF")
+    parser.add_argument("--browser", help="Chromium executable (default: chromium on PATH)")
+    args = parser.parse_args(argv)
+    if not args.notebooks.is_dir():
+        parser.error(f"--notebooks: not a folder: {args.notebooks}")
+    if args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out: not a folder: {args.out}")
+    try:
+        written = build(args.notebooks, args.out, code=not args.no_code,
+                        pdf=not args.html_only, browser=args.browser)
+    except HandoutError as exc:
+        print(f"handout: error: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,346 @@
+"""The classroom handout (issue 6): `make handout` -> handout/gan-handout.{html,pdf}.
+
+One build of the real handout from the repository's notebooks (their saved outputs,
+nothing is executed), checked as a reader would get it: the PDF's pages, text, fonts
+and glyphs, and the HTML's self-containedness. Then small made-up notebooks for the
+rules that the real ones do not exercise yet (widgets, tags, stderr, errors).
+"""
+
+import base64
+import io
+import itertools
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from bs4 import BeautifulSoup
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from PIL import Image
+
+from nbconvert.filters import markdown2html
+
+from gan_helpers import handout
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+STEP_HEADING = re.compile(r"^#{1,6}\s+#\d")  # "## #4 생성자의 변수 → Keras 층"
+EPOCH = re.compile(r"^Epoch (\d+)\b", re.M)
+
+
+def _need(*tools):
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)} (Debian: `make system-deps`)")
+
+
+def _run(*cmd) -> str:
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+
+def _notebooks():
+    paths = handout.find_notebooks(NOTEBOOKS)
+    assert paths, f"no notebooks in {NOTEBOOKS}"
+    return [nbformat.read(p, as_version=4) for p in paths]
+
+
+def _shown_cells(nb):
+    return [c for c in nb.cells if handout.HIDE_TAG not in c.metadata.get("tags", [])]
+
+
+def _plain(markdown: str) -> str:
+    """A Markdown line as it reads on paper: rendered, tags dropped, spaces collapsed."""
+    soup = BeautifulSoup(markdown2html(markdown), "html.parser")
+    for anchor in soup.select("a.anchor-link"):
+        anchor.decompose()
+    return " ".join(soup.get_text().split())
+
+
+def _expected_step_headings(nbs):
+    headings = []
+    for nb in nbs:
+        for cell in _shown_cells(nb):
+            if cell.cell_type != "markdown":
+                continue
+            fenced = False
+            for line in cell.source.splitlines():
+                if line.lstrip().startswith(("```", "~~~")):
+                    fenced = not fenced
+                m = None if fenced else STEP_HEADING.match(line)
+                if m:
+                    headings.append(_plain(line))
+    return headings
+
+
+def _epoch_log(nbs):
+    """The per-epoch lines of the notebooks' saved outputs (stdout), in order."""
+    lines = []
+    for nb in nbs:
+        for cell in _shown_cells(nb):
+            for out in cell.get("outputs", []):
+                if out.output_type == "stream" and out.name == "stdout":
+                    lines += [ln for ln in out.text.splitlines() if EPOCH.match(ln)]
+    return lines
+
+
+def _page_bounds(nbs):
+    """Rough page-count bounds from how much there is to print.
+
+    A page holds about 60 lines of 8.3 pt code or 40 lines of prose; a figure takes
+    at most a page. Lower bound: a dense 100 lines a page; upper: a sparse 25 lines a
+    page plus a page per figure and two per notebook for page breaks.
+    """
+    lines = images = 0
+    for nb in nbs:
+        for cell in _shown_cells(nb):
+            lines += len(cell.source.splitlines())
+            for out in cell.get("outputs", []):
+                data = out.get("data", {})
+                if "image/png" in data or "image/jpeg" in data:
+                    images += 1
+                elif "text/plain" in data:
+                    lines += len(data["text/plain"].splitlines())
+                elif out.output_type == "stream":
+                    lines += min(len(out.text.splitlines()), 10)
+    front = 2  # title page, contents
+    return front + len(nbs) + lines // 100, front + 2 * len(nbs) + lines // 25 + images
+
+
+# ---------------------------------------------------------------- the real handout
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    _need("chromium", "pdftotext", "pdfinfo", "pdffonts", "pdftoppm")
+    out = tmp_path_factory.mktemp("handout")
+    html_path, pdf_path = handout.build(NOTEBOOKS, out, code=True, pdf=True)
+    assert html_path == out / "gan-handout.html" and pdf_path == out / "gan-handout.pdf"
+    assert sorted(p.name for p in out.iterdir()) == ["gan-handout.html", "gan-handout.pdf"], \
+        "no temporary files left behind"
+    html = html_path.read_text(encoding="utf-8")
+    text = _run("pdftotext", "-layout", str(pdf_path), "-")
+    return {"html": html, "soup": BeautifulSoup(html, "html.parser"), "pdf": pdf_path, "text": text}
+
+
+def test_pdf_is_a4_with_a_plausible_number_of_pages(built):
+    info = _run("pdfinfo", str(built["pdf"]))
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    low, high = _page_bounds(_notebooks())
+    assert low <= pages <= high, f"{pages} pages, expected {low}-{high}"
+    width, height = map(float, re.search(r"^Page size:\s+([\d.]+) x ([\d.]+)", info, re.M).groups())
+    assert abs(width - 595) < 2 and abs(height - 842) < 2, f"not A4: {width} x {height} pt"
+
+
+def test_pdf_has_page_numbers_and_numbered_contents(built):
+    pages = built["text"].split("\f")
+    n = len([p for p in pages if p.strip()])
+    assert re.search(rf"\b2 / {n}\b", pages[1]), "page 2 carries 'page / pages' at its foot"
+    # Every contents line ends with the page its heading is on.
+    contents = [ln for ln in pages[1].splitlines() if ln.strip()][1:-1]
+    numbered = [ln for ln in contents if re.search(r"\s\d+\s*$", ln)]
+    assert len(numbered) >= len(contents) - 2 >= 1
+
+
+def test_pdf_text_has_hangul_and_every_step_heading(built):
+    text = " ".join(built["text"].split())
+    assert len(HANGUL.findall(text)) > 1000
+    headings = _expected_step_headings(_notebooks())
+    assert headings, "the notebooks have step headings ('## #1 ...')"
+    for heading in headings:
+        # Once in the contents, once in the body.
+        assert text.count(heading) >= 2, f"step heading missing from the PDF: {heading!r}"
+
+
+def _fonts(pdf):
+    rows = _run("pdffonts", str(pdf)).splitlines()[2:]
+    fonts = []
+    for row in rows:
+        m = re.match(r"(\S+)\s+(.+?)\s{2,}(\S+)\s+(yes|no)\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+$", row)
+        assert m, f"unexpected pdffonts line: {row!r}"
+        fonts.append({"name": m.group(1), "type": m.group(2), "emb": m.group(4) == "yes"})
+    return fonts
+
+
+def _glyph_cells(pdf, page, dpi=150):
+    """(character, 20x20 grey image) for each Hangul character drawn on ``page``."""
+    xml = _run("pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-")
+    png = subprocess.run(["pdftoppm", "-png", "-gray", "-r", str(dpi), "-f", str(page), "-l", str(page),
+                          str(pdf)], check=True, capture_output=True).stdout
+    img, s = Image.open(io.BytesIO(png)).convert("L"), dpi / 72
+    cells = []
+    for *box, word in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]+)</word>',
+                                 xml):
+        if not re.fullmatch(r"[\uac00-\ud7a3]+", word):
+            continue
+        x0, y0, x1, y1 = (float(v) * s for v in box)
+        w = (x1 - x0) / len(word)  # Hangul syllables are all one em wide
+        for i, ch in enumerate(word):
+            cell = img.crop((round(x0 + i * w), round(y0), round(x0 + (i + 1) * w), round(y1)))
+            cells.append((ch, np.asarray(cell.resize((20, 20)), dtype=float) / 255))
+    return cells
+
+
+def test_pdf_fonts_are_embedded_and_hangul_is_drawn_with_real_glyphs(built):
+    fonts = _fonts(built["pdf"])
+    assert fonts and all(f["emb"] for f in fonts), f"unembedded fonts: {[f for f in fonts if not f['emb']]}"
+    named_cjk = [f for f in fonts if re.search(r"CJK|Nanum|Gothic|KR", f["name"])]
+    # Chromium embeds an OpenType/CFF font such as Noto Sans CJK KR as unnamed Type 3
+    # fonts, so pdffonts cannot name it; then the glyphs themselves must show it.
+    assert named_cjk or any(f["type"] == "Type 3" for f in fonts), fonts
+    # Tofu would pass pdftotext (the PDF's text layer keeps the characters) but not
+    # this: on a page of prose, drawings of *different* syllables must differ far more
+    # than drawings of the *same* syllable do. With tofu every syllable is one box.
+    cells = _glyph_cells(built["pdf"], 3)[:250]
+    assert len(cells) > 100, "page 3 (the first notebook page) has Korean prose"
+    same, other = [], []
+    for (a, pa), (b, pb) in itertools.combinations(cells, 2):
+        (same if a == b else other).append(np.mean(np.abs(pa - pb)))
+    assert same and np.median(other) > 1.5 * np.median(same), (np.median(same), np.median(other))
+
+
+def test_html_is_self_contained(built):
+    soup = built["soup"]
+    remote = re.compile(r"^\s*(https?:)?//", re.I)
+    for tag in soup.find_all(src=True):
+        assert not remote.match(tag["src"]), f"remote resource: <{tag.name} src={tag['src'][:80]}>"
+    for tag in soup.find_all(href=True):
+        if tag.name != "a":  # links in prose are fine; <link href> etc. are not
+            assert not remote.match(tag["href"]), f"remote resource: <{tag.name} href={tag['href']}>"
+    assert not soup.find_all(["script", "link", "iframe"])
+    for style in soup.find_all("style"):
+        assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//|@font-face", style.get_text()), \
+            "no web fonts or remote stylesheets"
+    assert "application/vnd.jupyter.widget" not in built["html"]
+    assert "NBVAL_CHECK_OUTPUT" not in built["html"]
+
+
+def test_every_image_is_embedded_and_decodes(built):
+    images = built["soup"].find_all("img")
+    n_figures = sum(1 for nb in _notebooks() for c in _shown_cells(nb) for o in c.get("outputs", [])
+                    if "image/png" in o.get("data", {}))
+    assert len(images) >= n_figures > 0
+    for img in images:
+        m = re.match(r"data:image/(png|jpeg|gif|svg\+xml);base64,(.*)$", img["src"], re.S)
+        assert m, f"image not embedded: {img['src'][:60]}"
+        if m.group(1) != "svg+xml":
+            picture = Image.open(io.BytesIO(base64.b64decode(m.group(2))))
+            picture.verify()
+
+
+def test_epoch_log_is_trimmed_and_progress_bars_are_gone(built):
+    log = _epoch_log(_notebooks())
+    assert len(log) > 2 * handout.EPOCH_KEEP + 1, "the notebooks hold the output of a full training run"
+    html_text = built["soup"].get_text()
+    for line in log[: handout.EPOCH_KEEP] + log[-handout.EPOCH_KEEP:]:
+        assert line in html_text and line.split(" D loss")[0] in built["text"], line
+    middle = log[len(log) // 2]
+    assert middle not in html_text and EPOCH.match(middle).group(0) not in built["text"], middle
+    assert "..." in html_text
+    for text in (html_text, built["text"]):
+        assert "it/s" not in text and "step/s" not in text, "a progress bar reached the handout"
+        assert "Traceback" not in text
+
+
+# ---------------------------------------------------------------- made-up notebooks
+
+
+def _stream(text, name="stdout"):
+    return new_output("stream", name=name, text=text)
+
+
+def _display(data, kind="display_data"):
+    extra = {"execution_count": 1} if kind == "execute_result" else {}
+    return new_output(kind, data=data, **extra)
+
+
+def _png():
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 20), (200, 30, 30)).save(buf, format="PNG")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+@pytest.fixture
+def made_up(tmp_path):
+    widget = {"model_id": "abc", "version_major": 2, "version_minor": 0}
+    nb1 = new_notebook(cells=[
+        new_markdown_cell("# 01. 첫 노트북\n\n## #1 첫 단계"),
+        new_code_cell("# NBVAL_CHECK_OUTPUT\nprint('marker stripped')", outputs=[
+            _stream("shown on paper\n"), _stream("W0000 warning on stderr\n", "stderr")]),
+        new_code_cell("1/0", outputs=[new_output("error", ename="ZeroDivisionError", evalue="division by zero",
+                                                 traceback=["Traceback (most recent call last)", "ZeroDivisionError"])]),
+        new_code_cell("for epoch in range(20): ...", outputs=[
+            _display({"text/plain": "training: 100%|##########| 2000/2000 [00:10<00:00, 199.1step/s]"})]
+            + [_stream(f"Epoch {i:04d} D loss: -0.5 G loss: -2.0\n") for i in range(20)]
+            + [_stream("finished\n")]),
+        new_code_cell("interact(show, n=(0, 9))", outputs=[
+            _display({"application/vnd.jupyter.widget-view+json": widget,
+                       "text/plain": "interactive(children=(IntSlider(value=4, max=9)))"})]),
+        new_code_cell("slider_with_fallback", outputs=[
+            _display({"application/vnd.jupyter.widget-view+json": widget, "image/png": _png(),
+                      "text/plain": "IntSlider(value=4)"})]),
+        new_code_cell("draw_static_grid()  # figure-only code", metadata={"tags": [handout.FIGURE_TAG]},
+                      outputs=[_display({"image/png": _png(), "text/plain": "<Figure>"})]),
+        new_code_cell("teacher_only_cell()", metadata={"tags": [handout.HIDE_TAG]},
+                      outputs=[_stream("teacher only output\n")]),
+        new_code_cell("x = " + " + ".join(["long_variable_name"] * 30)),
+        new_markdown_cell("## 정리\n\n끝."),
+    ])
+    nb2 = new_notebook(cells=[new_markdown_cell("# 02. 둘째 노트북\n\n## 정리\n\n둘째 끝.")])
+    for name, nb in (("01_first.ipynb", nb1), ("02_second.ipynb", nb2), ("scratch.ipynb", nb2)):
+        nbformat.write(nb, tmp_path / name)
+    return tmp_path
+
+
+def test_made_up_notebooks_keep_only_what_makes_sense_on_paper(made_up):
+    html = handout.render_html(handout.find_notebooks(made_up))
+    soup = BeautifulSoup(html, "html.parser")
+    text = soup.get_text()
+    assert "shown on paper" in text and "print('marker stripped')" in text
+    assert "NBVAL" not in html
+    assert "stderr" not in text and "ZeroDivisionError" not in text and "Traceback" not in text
+    assert "step/s" not in text and "training: 100%" not in text
+    assert "Epoch 0000" in text and "Epoch 0019" in text and "Epoch 0010" not in text and "finished" in text
+    assert "application/vnd.jupyter.widget" not in html and "IntSlider" not in text
+    assert "interact(show, n=(0, 9))" in text, "a widget cell's code stays"
+    assert len(soup.find_all("img")) == 2, "the widget's static fallback and the handout-figure"
+    assert "draw_static_grid" not in text, "handout-figure: output only"
+    assert "teacher_only" not in text and "teacher only output" not in text, "handout-hide"
+    assert "첫 노트북" in text and "둘째 노트북" in text
+    assert "scratch" not in html and text.count("둘째 끝.") == 1, "only NN_*.ipynb, each once"
+    ids = [h["id"] for h in soup.select("h1, h2") if h.has_attr("id")]
+    assert len(ids) == len(set(ids)) == 5, "two '정리' headings, distinct anchors"
+    toc = [a.get_text(" ", strip=True) for a in soup.select("nav#toc a")]
+    assert toc == ["01. 첫 노트북", "#1 첫 단계", "정리", "02. 둘째 노트북", "정리"]
+    assert not soup.find_all(["script", "link"])
+
+
+def test_exercise_variant_hides_code_but_keeps_outputs(made_up):
+    html = handout.render_html(handout.find_notebooks(made_up), code=False)
+    text = BeautifulSoup(html, "html.parser").get_text()
+    assert "print('marker stripped')" not in text and "long_variable_name" not in text
+    assert "shown on paper" in text and "Epoch 0000" in text
+    assert "연습용" in text and "코드를 직접 써 보세요" in text
+
+
+def test_cli_rejects_bad_arguments_in_one_line(tmp_path, capsys):
+    for argv in (["--bogus"], ["--notebooks", str(tmp_path / "missing")]):
+        with pytest.raises(SystemExit) as exc:
+            handout.main(argv)
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "error:" in err, err
+    # A folder without NN_*.ipynb: a build error, also one line.
+    assert handout.main(["--notebooks", str(tmp_path), "--out", str(tmp_path / "o"), "--html-only"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no notebooks" in err, err
+
+
+def test_cli_html_only_needs_no_browser(made_up, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert handout.main(["--notebooks", str(made_up), "--out", str(out), "--html-only",
+                         "--browser", "no-such-browser"]) == 0
+    assert [p.name for p in out.iterdir()] == ["gan-handout.html"]
