@@ -40,3 +40,26 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(TEST_RUN) .pytest_cache
+
+# The classroom handout (issue 6, gan_helpers/handout.py): handout/gan-handout.{html,pdf}
+# from the notebooks' saved outputs; HANDOUT_CODE=0 gives gan-handout-exercise.* with
+# the code cells hidden. The PDF needs Debian's chromium and fonts-noto-cjk: make system-deps.
+HANDOUT_CODE ?= 1
+# Debian packages for the handout and the browser tests (Chromium prints the PDF, Noto
+# CJK gives it Korean glyphs, poppler's pdftotext/pdffonts check it). Needs root or sudo.
+SYSTEM_DEBS := chromium chromium-driver fonts-noto-cjk poppler-utils
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: handout system-deps
+
+handout: $(STAMP)
+	$(PY) -m gan_helpers.handout --out handout $(if $(filter 0,$(HANDOUT_CODE)),--no-code)
+
+system-deps:
+	@if [ "$$(dpkg -s $(SYSTEM_DEBS) 2>/dev/null | grep -c '^Status: install ok installed')" = "$(words $(SYSTEM_DEBS))" ]; then \
+		echo "system-deps: already installed: $(SYSTEM_DEBS)"; \
+	elif ! command -v apt-get >/dev/null; then \
+		echo "system-deps: needs Debian/Ubuntu (apt-get); elsewhere install Chromium, Noto Sans CJK KR and poppler by hand"; exit 1; \
+	else \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(SYSTEM_DEBS); \
+	fi
