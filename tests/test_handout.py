@@ -284,6 +284,7 @@ def made_up(tmp_path):
                       "text/plain": "IntSlider(value=4)"})]),
         new_code_cell("draw_static_grid()  # figure-only code", metadata={"tags": [handout.FIGURE_TAG]},
                       outputs=[_display({"image/png": _png(), "text/plain": "<Figure>"})]),
+        new_code_cell("fig = plt.figure()", outputs=[_display({"text/plain": "<Figure size 640x480 with 0 Axes>"})]),
         new_code_cell("teacher_only_cell()", metadata={"tags": [handout.HIDE_TAG]},
                       outputs=[_stream("teacher only output\n")]),
         new_code_cell("x = " + " + ".join(["long_variable_name"] * 30)),
@@ -308,6 +309,7 @@ def test_made_up_notebooks_keep_only_what_makes_sense_on_paper(made_up):
     assert "interact(show, n=(0, 9))" in text, "a widget cell's code stays"
     assert len(soup.find_all("img")) == 2, "the widget's static fallback and the handout-figure"
     assert "draw_static_grid" not in text, "handout-figure: output only"
+    assert "<Figure size" not in text, "a figure's text stand-in without its image"
     assert "teacher_only" not in text and "teacher only output" not in text, "handout-hide"
     assert "첫 노트북" in text and "둘째 노트북" in text
     assert "scratch" not in html and text.count("둘째 끝.") == 1, "only NN_*.ipynb, each once"
