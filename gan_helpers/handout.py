@@ -215,6 +215,7 @@ def _exporter(code: bool) -> HTMLExporter:
         exclude_output_prompt=True,
         exclude_anchor_links=True,
         embed_images=True,
+        language_code="ko",
     )
     exporter.register_preprocessor(TagRemovePreprocessor(
         remove_cell_tags={HIDE_TAG}, remove_input_tags={FIGURE_TAG}), enabled=True)
