@@ -19,7 +19,7 @@ from conftest import ROOT, real_mnist_path
 from gan_helpers import plotting
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-SAMPLE_DIRS = {"01_gan.ipynb": ROOT / "samples" / "gan"}
+SAMPLE_DIRS = {"01_gan.ipynb": ROOT / "samples" / "gan", "02_conditional_gan.ipynb": ROOT / "samples" / "cgan"}
 EPOCH_LINE = re.compile(r"^Epoch (\d{4}) D loss: (\S+) G loss: (\S+)$", re.M)
 
 

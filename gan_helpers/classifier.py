@@ -1,0 +1,171 @@
+"""A small MNIST classifier that tells whether a generated image shows the digit asked for.
+
+It is a measuring tool, not part of the GAN: trained once on the training set,
+checked on the test set (>= 98 % accuracy is required), and cached under
+``checkpoints/classifier/`` so later runs load it in a second.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ._quiet import import_tensorflow_quietly
+from .errors import GanHelpersError
+
+import_tensorflow_quietly()
+
+import keras  # noqa: E402
+from keras import layers  # noqa: E402
+
+MIN_TEST_ACCURACY = 0.98
+CACHE_VERSION = 1  # bump when the architecture or the training recipe changes
+
+
+def build_classifier(n_input=28 * 28, n_class=10):
+    """Two convolution blocks and a 128-unit feature layer; outputs logits."""
+    return keras.Sequential([
+        keras.Input(shape=(n_input,), name="image"),
+        layers.Reshape((28, 28, 1)),
+        layers.RandomTranslation(0.08, 0.08, fill_mode="constant"),  # training only
+        layers.Conv2D(32, 3, activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Conv2D(64, 3, activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Flatten(),
+        layers.Dropout(0.3),
+        layers.Dense(128, activation="relu", name="features"),
+        layers.Dense(n_class, name="logits"),
+    ], name="mnist_classifier")
+
+
+def _fingerprint(mnist) -> str:
+    h = hashlib.sha256()
+    for array in (mnist.x_train, mnist.y_train):
+        h.update(np.ascontiguousarray(array[:: max(1, len(array) // 2000)]).tobytes())
+    h.update(str(mnist.x_train.shape).encode())
+    return h.hexdigest()[:16]
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def train_classifier(mnist, epochs=None, seed=0, verbose=0):
+    """About 900 updates of batch 128: 8 epochs of the 14,106-image offline set, 2 of the full set."""
+    if epochs is None:
+        epochs = int(np.clip(np.ceil(900 * 128 / mnist.num_train), 2, 8))
+    keras.utils.set_random_seed(seed)
+    model = build_classifier()
+    model.compile(optimizer=keras.optimizers.Adam(1e-3),
+                  loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    model.fit(mnist.x_train, mnist.y_train, batch_size=128, epochs=epochs, verbose=verbose)
+    return model
+
+
+def accuracy_on_test_set(model, mnist) -> float:
+    predicted = predict_labels(model, mnist.x_test)
+    return float(np.mean(predicted == mnist.y_test.argmax(1)))
+
+
+def load_or_train_classifier(mnist, cache_dir, verbose=0):
+    """The cached classifier for this training set, or a newly trained one (then cached).
+
+    Returns ``(model, info)``; ``info`` holds the test accuracy and whether it was loaded.
+    Raises :class:`GanHelpersError` if a fresh model misses the 98 % bar.
+    """
+    cache_dir = Path(cache_dir)
+    weights, meta = cache_dir / "classifier.weights.h5", cache_dir / "classifier.json"
+    key = {"version": CACHE_VERSION, "data": _fingerprint(mnist), "num_train": mnist.num_train}
+    model = build_classifier()
+    if weights.exists() and meta.exists():
+        try:
+            info = json.loads(meta.read_text())
+            if {k: info.get(k) for k in key} == key:
+                model.load_weights(weights)
+                return model, dict(info, loaded=True)
+        except (OSError, ValueError):
+            pass  # unreadable cache: train again below
+    model = train_classifier(mnist, verbose=verbose)
+    accuracy = accuracy_on_test_set(model, mnist)
+    if accuracy < MIN_TEST_ACCURACY:
+        raise GanHelpersError(f"the classifier reached only {accuracy:.2%} test accuracy "
+                              f"(needs {MIN_TEST_ACCURACY:.0%}); delete {cache_dir} and run again")
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".classifier.", suffix=".weights.h5")
+    os.close(fd)
+    try:
+        model.save_weights(tmp)
+        os.replace(tmp, weights)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    info = dict(key, test_accuracy=accuracy)
+    _atomic_write_text(meta, json.dumps(info, indent=1))
+    return model, dict(info, loaded=False)
+
+
+def predict_labels(model, images, batch_size=1000) -> np.ndarray:
+    images = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
+    logits = model.predict(images, batch_size=batch_size, verbose=0)
+    return logits.argmax(axis=1)
+
+
+@dataclasses.dataclass
+class LabelReport:
+    """How often generated images show the requested digit."""
+
+    overall: float               # share of images classified as the requested digit
+    per_digit: np.ndarray        # (10,) that share for each requested digit
+    predicted_share: np.ndarray  # (10,) share of all images predicted as each class
+    confusion: np.ndarray        # (10, 10) row = requested digit, column = predicted, rows sum to 1
+
+    @property
+    def worst_digit(self) -> int:
+        return int(np.nanargmin(self.per_digit))
+
+    def summary(self) -> str:
+        return (f"label accuracy {self.overall:.1%} (worst digit {self.worst_digit}: "
+                f"{self.per_digit[self.worst_digit]:.1%}); most frequent predicted class "
+                f"{int(np.argmax(self.predicted_share))} at {self.predicted_share.max():.1%}")
+
+    def table(self) -> str:
+        head = "digit    " + "".join(f"{d:>7d}" for d in range(10))
+        acc = "accuracy " + "".join(f"{v:>7.1%}" for v in self.per_digit)
+        share = "predicted" + "".join(f"{v:>7.1%}" for v in self.predicted_share)
+        return "\n".join([head, acc, share])
+
+
+def class_shares(predicted, n_class=10) -> np.ndarray:
+    """Share of each class among ``predicted`` labels (sums to 1)."""
+    predicted = np.asarray(predicted)
+    return np.bincount(predicted, minlength=n_class)[:n_class] / max(1, len(predicted))
+
+
+def label_report(model, images, requested, n_class=10) -> LabelReport:
+    """Classify ``images`` and compare with the ``requested`` digits (ints or one-hot)."""
+    requested = np.asarray(requested)
+    if requested.ndim == 2:
+        requested = requested.argmax(axis=1)
+    predicted = predict_labels(model, images)
+    confusion = np.zeros((n_class, n_class))
+    np.add.at(confusion, (requested, predicted), 1)
+    counts = confusion.sum(axis=1, keepdims=True)
+    per_digit = np.divide(np.diag(confusion), counts[:, 0], out=np.full(n_class, np.nan),
+                          where=counts[:, 0] > 0)
+    return LabelReport(
+        overall=float(np.mean(predicted == requested)),
+        per_digit=per_digit,
+        predicted_share=class_shares(predicted, n_class),
+        confusion=np.divide(confusion, counts, out=np.zeros_like(confusion), where=counts > 0),
+    )

@@ -1,0 +1,83 @@
+"""The in-project MNIST classifier and the label-accuracy measures built on it."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import real_mnist_path
+from gan_helpers import classifier, data
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return data.load_mnist(real_mnist_path())
+
+
+@pytest.fixture(scope="module")
+def trained(mnist, tmp_path_factory):
+    cache = tmp_path_factory.mktemp("classifier")
+    model, info = classifier.load_or_train_classifier(mnist, cache)
+    return model, info, cache
+
+
+def test_classifier_reaches_98_percent_and_is_cached(trained, mnist):
+    model, info, cache = trained
+    assert info["loaded"] is False
+    assert info["test_accuracy"] >= 0.98
+    assert classifier.accuracy_on_test_set(model, mnist) == pytest.approx(info["test_accuracy"])
+    again, info2 = classifier.load_or_train_classifier(mnist, cache)
+    assert info2["loaded"] is True
+    np.testing.assert_array_equal(classifier.predict_labels(again, mnist.x_test[:500]),
+                                  classifier.predict_labels(model, mnist.x_test[:500]))
+    assert sorted(p.name for p in cache.iterdir()) == ["classifier.json", "classifier.weights.h5"]
+
+
+def test_cache_for_other_data_is_not_used(trained, mnist, monkeypatch):
+    _, _, cache = trained
+    meta = json.loads((cache / "classifier.json").read_text())
+    other = data.Mnist(mnist.x_train[:5000], mnist.y_train[:5000], mnist.x_test, mnist.y_test, "subset")
+    calls = []
+    monkeypatch.setattr(classifier, "train_classifier",
+                        lambda m, **kw: calls.append(m.num_train) or classifier.build_classifier())
+    with pytest.raises(classifier.GanHelpersError, match="only .* test accuracy"):
+        classifier.load_or_train_classifier(other, cache)
+    assert calls == [5000], "a cache made from other training data is not reused"
+    assert json.loads((cache / "classifier.json").read_text()) == meta, "the failed model is not cached"
+
+
+def test_real_test_images_score_high(trained, mnist):
+    model = trained[0]
+    report = classifier.label_report(model, mnist.x_test[:2000], mnist.y_test[:2000])
+    assert report.overall >= 0.97
+    assert report.per_digit.min() >= 0.9
+    assert report.predicted_share.max() < 0.15, "real digits spread over the classes"
+    np.testing.assert_allclose(report.confusion.sum(axis=1), np.ones(10))
+
+
+def test_constant_images_do_not(trained):
+    model = trained[0]
+    requested = np.arange(1000) % 10
+    for value in (0.0, 0.5, 1.0):
+        report = classifier.label_report(model, np.full((1000, 784), value, np.float32), requested)
+        assert report.overall == pytest.approx(0.1), "one picture matches at most one of ten digits"
+        assert report.predicted_share.max() == 1.0
+        assert sorted(report.per_digit) == [0.0] * 9 + [1.0]
+
+
+def test_label_report_on_known_predictions(monkeypatch):
+    requested = np.array([0, 0, 1, 1, 2, 2, 3, 3, 3, 3])
+    predicted = np.array([0, 0, 1, 7, 7, 7, 3, 3, 3, 8])
+    monkeypatch.setattr(classifier, "predict_labels", lambda model, images: predicted)
+    report = classifier.label_report(None, np.zeros((10, 784)), np.eye(10)[requested])
+    assert report.overall == pytest.approx(6 / 10)
+    np.testing.assert_allclose(report.per_digit[:4], [1.0, 0.5, 0.0, 0.75])
+    assert np.isnan(report.per_digit[4:]).all(), "digits never requested have no accuracy"
+    assert report.worst_digit == 2
+    np.testing.assert_allclose(report.predicted_share[[0, 1, 3, 7, 8]], [0.2, 0.1, 0.3, 0.3, 0.1])
+    assert report.confusion[2, 7] == 1.0 and report.confusion[3, 8] == 0.25
+
+
+def test_class_shares():
+    np.testing.assert_allclose(classifier.class_shares(np.repeat(np.arange(10), 10)), np.full(10, 0.1))
+    np.testing.assert_allclose(classifier.class_shares(np.full(50, 4))[4], 1.0)
