@@ -130,3 +130,29 @@ def plot_confusion(confusion, title="requested digit (row) vs classifier's answe
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def images_to_png(rows, scale=3, gap=2) -> bytes:
+    """Rows of 28x28 images in [0, 1] -> PNG bytes, drawn with the notebooks' colour map (viridis).
+
+    Fast enough to redraw on every slider move (Pillow, no figure).
+    """
+    import io
+
+    from matplotlib import colormaps
+    from PIL import Image
+
+    rows = [np.asarray(r, dtype=np.float32).reshape(-1, IMAGE_SIDE, IMAGE_SIDE) for r in rows]
+    n_rows, n_cols = len(rows), max(len(r) for r in rows)
+    side = IMAGE_SIDE + gap
+    canvas = np.ones((n_rows * side - gap, n_cols * side - gap, 3), np.float32)
+    cmap = colormaps["viridis"]
+    for r, images in enumerate(rows):
+        for c, image in enumerate(images):
+            canvas[r * side:r * side + IMAGE_SIDE, c * side:c * side + IMAGE_SIDE] = \
+                cmap(np.clip(image, 0.0, 1.0))[..., :3]
+    img = Image.fromarray((canvas * 255).round().astype(np.uint8))
+    img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()

@@ -45,14 +45,17 @@ def make_chunk_runner(train_step, arrays, batch_size):
 
 
 def fit(train_step, arrays, *, total_epoch, batch_size, rng, steps_per_call=47,
-        on_epoch_end=None, log=print, desc="training"):
+        on_epoch_end=None, log=print, desc="training", start_epoch=0, history=None):
     """Train for ``total_epoch`` epochs; return the per-epoch mean losses.
 
     Each epoch uses ``len(arrays[0]) // batch_size`` batches in a new random order drawn
     from ``rng`` (a ``tf.random.Generator``); the few images that do not fill a batch are
     skipped in that epoch. After each epoch it prints the note's line
     ``Epoch 0000 D loss: ... G loss: ...`` (the epoch's mean) and calls
-    ``on_epoch_end(epoch, loss_D, loss_G)``.
+    ``on_epoch_end(epoch, loss_D, loss_G, history)``.
+
+    A resumed run passes ``start_epoch`` (epochs already done) and the ``history`` so far;
+    it then runs epochs ``start_epoch .. total_epoch-1`` and returns the whole history.
     """
     num_train = len(arrays[0])
     total_batch = num_train // batch_size
@@ -62,10 +65,16 @@ def fit(train_step, arrays, *, total_epoch, batch_size, rng, steps_per_call=47,
     def shuffled_order():
         return tf.argsort(rng.uniform([num_train]))
 
-    history = History({"D loss": [], "G loss": []})
-    bar = progress_bar(total_epoch * total_batch, desc=desc)
+    history = History({"D loss": list((history or {}).get("D loss", [])),
+                       "G loss": list((history or {}).get("G loss", []))})
+    if start_epoch >= total_epoch > 0:
+        print(f"the checkpoint already holds {start_epoch} epochs (total_epoch={total_epoch}): nothing to train; "
+              f"set FRESH_START = True to train again from epoch 0")
+    elif start_epoch:
+        print(f"resuming after epoch {start_epoch - 1:04d} ({start_epoch} of {total_epoch} epochs done)")
+    bar = progress_bar(total_epoch * total_batch, desc=desc, initial=min(start_epoch, total_epoch) * total_batch)
     try:
-        for epoch in range(total_epoch):
+        for epoch in range(start_epoch, total_epoch):
             order = shuffled_order()
             sum_D = sum_G = 0.0
             for first in range(0, total_batch, steps_per_call):
@@ -79,9 +88,9 @@ def fit(train_step, arrays, *, total_epoch, batch_size, rng, steps_per_call=47,
             if log:
                 log("Epoch", "%04d" % epoch, "D loss: {:.4}".format(loss_D), "G loss: {:.4}".format(loss_G))
             if on_epoch_end is not None:
-                on_epoch_end(epoch, loss_D, loss_G)
+                on_epoch_end(epoch, loss_D, loss_G, history)
     finally:
         bar.close()
     history.seconds = bar.format_dict["elapsed"]
-    history.steps = bar.format_dict["n"]
+    history.steps = max(0, total_epoch - start_epoch) * total_batch
     return history

@@ -1,0 +1,149 @@
+"""Checkpoints that survive a kernel restart, a crash or ``kill -9``.
+
+A checkpoint folder (``checkpoints/gan/``, ``checkpoints/cgan/``) holds
+
+- ``settings.json``: what built the models (kind, noise, layer sizes), so the slider and
+  the command line can rebuild them from :mod:`gan_helpers.models` without a notebook;
+- TensorFlow checkpoint files from :class:`tf.train.CheckpointManager` (the last few
+  epochs): both models, both optimisers, the random generator and the epoch count;
+- ``history.json``: the per-epoch losses, so a resumed run's loss curve is the whole run.
+
+TensorFlow writes a checkpoint's files first and then, atomically, the small ``checkpoint``
+index that names the latest one; ``history.json`` is replaced atomically as well. A kill in
+the middle of an epoch therefore loses at most that epoch, and what is on disk always loads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from ._quiet import import_tensorflow_quietly
+from .errors import GanHelpersError
+
+tf = import_tensorflow_quietly()
+
+SETTINGS_FILE = "settings.json"
+HISTORY_FILE = "history.json"
+
+
+class CheckpointError(GanHelpersError):
+    """A checkpoint is missing, from other settings, or unreadable."""
+
+
+def _write_json_atomic(path: Path, obj) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(obj, f, indent=1)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def read_settings(directory) -> dict:
+    path = Path(directory) / SETTINGS_FILE
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise CheckpointError(f"no checkpoint in {directory}") from None
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"{path} is unreadable ({exc}); delete {directory} and train again") from None
+
+
+def _differences(saved: dict, wanted: dict) -> list[str]:
+    keys = sorted(set(saved) | set(wanted))
+    return [f"{k}={saved.get(k)!r} there, {wanted.get(k)!r} here" for k in keys if saved.get(k) != wanted.get(k)]
+
+
+class TrainingCheckpoint:
+    """Save after every epoch; resume from the last completed epoch.
+
+    ``fresh=True`` deletes what the folder holds and starts again.
+    """
+
+    def __init__(self, directory, settings: dict, *, generator, discriminator, D_optimizer, G_optimizer,
+                 rng, fresh=False, max_to_keep=3):
+        self.directory = Path(directory)
+        self.settings = dict(settings)
+        if fresh and self.directory.exists():
+            shutil.rmtree(self.directory)
+        if (self.directory / SETTINGS_FILE).exists():
+            saved = read_settings(self.directory)
+            diff = _differences(saved, self.settings)
+            if diff:
+                raise CheckpointError(
+                    f"the checkpoint in {self.directory} was made with other settings ({'; '.join(diff)}); "
+                    f"start fresh (FRESH_START = True) or delete {self.directory}")
+        # Keras 3 optimisers create their slots on first use; build them now so a restore
+        # has somewhere to put the saved moments.
+        D_optimizer.build(discriminator.trainable_variables)
+        G_optimizer.build(generator.trainable_variables)
+        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="completed_epochs")
+        self.checkpoint = tf.train.Checkpoint(generator=generator, discriminator=discriminator,
+                                              D_optimizer=D_optimizer, G_optimizer=G_optimizer,
+                                              rng=rng, epoch=self.epoch)
+        self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.directory), max_to_keep=max_to_keep)
+
+    def restore(self) -> tuple[int, dict]:
+        """Load the latest checkpoint if there is one. Returns (completed epochs, loss history)."""
+        latest = self.manager.latest_checkpoint
+        if latest is None:
+            return 0, {"D loss": [], "G loss": []}
+        try:
+            self.checkpoint.restore(latest).assert_existing_objects_matched()
+        except Exception as exc:  # noqa: BLE001 - TF raises many kinds for a damaged file
+            first = str(exc).strip().splitlines()[0][:160]
+            raise CheckpointError(f"cannot load {latest} ({first}); start fresh (FRESH_START = True) "
+                                  f"or delete {self.directory}") from None
+        done = int(self.epoch.numpy())
+        try:
+            history = json.loads((self.directory / HISTORY_FILE).read_text())
+        except (OSError, ValueError):
+            history = {"D loss": [], "G loss": []}
+        # history.json is written before the checkpoint: it may hold one epoch more.
+        return done, {k: list(v)[:done] for k, v in history.items()}
+
+    def save(self, completed_epochs: int, history: dict) -> str:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if not (self.directory / SETTINGS_FILE).exists():
+            _write_json_atomic(self.directory / SETTINGS_FILE, self.settings)
+        _write_json_atomic(self.directory / HISTORY_FILE, {k: list(v) for k, v in history.items()})
+        self.epoch.assign(completed_epochs)
+        return self.manager.save(checkpoint_number=completed_epochs)
+
+
+def load_generator(directory, *, expect_kind=None, how_to_make=None):
+    """Rebuild the generator saved in ``directory`` from its settings and load its weights.
+
+    Returns ``(generator, settings)``. Raises :class:`CheckpointError` with one line that says
+    what to run when there is no checkpoint.
+    """
+    from . import models
+
+    directory = Path(directory)
+    hint = f"; {how_to_make}" if how_to_make else ""
+    latest = tf.train.latest_checkpoint(str(directory)) if directory.is_dir() else None
+    if latest is None or not (directory / SETTINGS_FILE).exists():
+        raise CheckpointError(f"no checkpoint in {directory}{hint}")
+    settings = read_settings(directory)
+    if expect_kind is not None and settings.get("kind") != expect_kind:
+        raise CheckpointError(f"{directory} holds a {settings.get('kind')!r} checkpoint, "
+                              f"not {expect_kind!r}{hint}")
+    try:
+        generator = models.build_from_settings(settings)[0]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"{directory / SETTINGS_FILE} does not describe a model this package "
+                              f"can build ({exc}){hint}") from None
+    try:
+        tf.train.Checkpoint(generator=generator).restore(latest).expect_partial().assert_existing_objects_matched()
+    except Exception as exc:  # noqa: BLE001 - TF raises many kinds for a damaged file
+        first = str(exc).strip().splitlines()[0][:160]
+        raise CheckpointError(f"cannot load the generator from {latest} ({first}){hint}") from None
+    return generator, settings

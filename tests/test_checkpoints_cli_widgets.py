@@ -1,0 +1,247 @@
+"""Checkpoints (resume, settings), the sample command line and the widgets, driven from Python."""
+
+import json
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from gan_helpers import checkpoints, models, widgets
+from gan_helpers.__main__ import main
+from tiny_checkpoint import make_checkpoint
+
+
+@pytest.fixture(scope="module")
+def cgan_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("ckpt") / "cgan"
+    generator, settings, _ = make_checkpoint(d, "cgan", epochs=2)
+    return d
+
+
+@pytest.fixture(scope="module")
+def gan_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("ckpt") / "gan"
+    make_checkpoint(d, "gan")
+    return d
+
+
+# --- checkpoints -------------------------------------------------------------------
+
+def test_checkpoint_folder_records_settings_history_and_keeps_a_few(tmp_path):
+    make_checkpoint(tmp_path / "c", "cgan", epochs=5)
+    saved = json.loads((tmp_path / "c" / "settings.json").read_text())
+    assert saved == models.cgan_settings(n_noise=16, n_hidden=32)
+    assert len(json.loads((tmp_path / "c" / "history.json").read_text())["D loss"]) == 5
+    indexes = sorted(p.name for p in (tmp_path / "c").glob("ckpt-*.index"))
+    assert indexes == ["ckpt-3.index", "ckpt-4.index", "ckpt-5.index"], "the last three are kept"
+
+
+def test_restore_brings_back_models_optimisers_rng_and_epoch(tmp_path):
+    _, settings, (g, d, D_opt, G_opt, rng) = make_checkpoint(tmp_path / "c", "gan", epochs=2)
+    g2, d2 = models.build_from_settings(settings)
+    D2, G2 = keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3)
+    rng2 = tf.random.Generator.from_seed(123)
+    ckpt = checkpoints.TrainingCheckpoint(tmp_path / "c", settings, generator=g2, discriminator=d2,
+                                          D_optimizer=D2, G_optimizer=G2, rng=rng2)
+    done, history = ckpt.restore()
+    assert done == 2 and len(history["G loss"]) == 2
+    for a, b in zip(g.weights + d.weights, g2.weights + d2.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert int(D2.iterations) == int(D_opt.iterations) == 6
+    for a, b in zip(G_opt.variables, G2.variables):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    np.testing.assert_array_equal(rng.normal([4]).numpy(), rng2.normal([4]).numpy())
+
+
+def test_history_written_before_a_killed_save_is_trimmed(tmp_path):
+    make_checkpoint(tmp_path / "c", "gan", epochs=2)
+    path = tmp_path / "c" / "history.json"
+    h = json.loads(path.read_text())
+    h["D loss"].append(9.0)   # as if killed after history.json, before the checkpoint
+    h["G loss"].append(9.0)
+    path.write_text(json.dumps(h))
+    settings = json.loads((tmp_path / "c" / "settings.json").read_text())
+    g, d = models.build_from_settings(settings)
+    ckpt = checkpoints.TrainingCheckpoint(tmp_path / "c", settings, generator=g, discriminator=d,
+                                          D_optimizer=keras.optimizers.Adam(), G_optimizer=keras.optimizers.Adam(),
+                                          rng=tf.random.Generator.from_seed(0))
+    done, history = ckpt.restore()
+    assert done == 2 and history["D loss"] == h["D loss"][:2]
+
+
+def test_checkpoint_from_other_settings_is_refused_clearly(tmp_path):
+    make_checkpoint(tmp_path / "c", "cgan", n_noise=16)
+    other = models.cgan_settings(n_noise=64, n_hidden=32)
+    g, d = models.build_from_settings(other)
+    with pytest.raises(checkpoints.CheckpointError) as info:
+        checkpoints.TrainingCheckpoint(tmp_path / "c", other, generator=g, discriminator=d,
+                                       D_optimizer=keras.optimizers.Adam(), G_optimizer=keras.optimizers.Adam(),
+                                       rng=tf.random.Generator.from_seed(0))
+    msg = str(info.value)
+    assert "n_noise=16 there, 64 here" in msg and "FRESH_START = True" in msg and "\n" not in msg
+    # fresh=True starts again instead
+    ckpt = checkpoints.TrainingCheckpoint(tmp_path / "c", other, generator=g, discriminator=d,
+                                          D_optimizer=keras.optimizers.Adam(), G_optimizer=keras.optimizers.Adam(),
+                                          rng=tf.random.Generator.from_seed(0), fresh=True)
+    assert ckpt.restore()[0] == 0
+
+
+def test_damaged_checkpoint_says_what_to_do(tmp_path):
+    make_checkpoint(tmp_path / "c", "gan")
+    for data in (tmp_path / "c").glob("ckpt-*.data-*"):
+        data.write_bytes(b"broken")
+    with pytest.raises(checkpoints.CheckpointError, match="cannot load"):
+        checkpoints.load_generator(tmp_path / "c")
+
+
+# --- command line ------------------------------------------------------------------
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "gan_helpers", *map(str, args)],
+                          capture_output=True, text=True)
+
+
+def test_cli_npz_is_deterministic_and_in_the_documented_format(cgan_dir, tmp_path):
+    a, b, c = tmp_path / "a.npz", tmp_path / "b.npz", tmp_path / "c.npz"
+    assert main(["sample", "cgan", "--digit", "7", "--count", "5", "--seed", "3",
+                 "--checkpoint", str(cgan_dir), "--out", str(a)]) == 0
+    main(["sample", "cgan", "--digit", "7", "--count", "5", "--seed", "3", "--checkpoint", str(cgan_dir), "--out", str(b)])
+    main(["sample", "cgan", "--digit", "7", "--count", "5", "--seed", "4", "--checkpoint", str(cgan_dir), "--out", str(c)])
+    za, zb, zc = np.load(a), np.load(b), np.load(c)
+    assert sorted(za.files) == ["images", "labels"]
+    assert za["images"].shape == (5, 28, 28) and za["images"].dtype == np.float32
+    assert 0.0 <= za["images"].min() and za["images"].max() <= 1.0
+    assert za["labels"].tolist() == [7] * 5 and np.issubdtype(za["labels"].dtype, np.integer)
+    np.testing.assert_array_equal(za["images"], zb["images"])
+    assert not np.array_equal(za["images"], zc["images"]), "another seed, other images"
+    generator, settings = checkpoints.load_generator(cgan_dir)
+    expected = models.generate(generator, settings, 5, seed=3, digit=7).reshape(5, 28, 28)
+    np.testing.assert_allclose(za["images"], expected, atol=1e-6)
+
+
+def test_cli_gan_labels_and_png_grid(gan_dir, tmp_path):
+    out = tmp_path / "g.npz"
+    assert main(["sample", "gan", "--count", "12", "--checkpoint", str(gan_dir), "--out", str(out)]) == 0
+    assert np.load(out)["labels"].tolist() == [-1] * 12
+    png = tmp_path / "g.png"
+    assert main(["sample", "gan", "--count", "12", "--checkpoint", str(gan_dir), "--out", str(png)]) == 0
+    img = Image.open(png)
+    assert img.format == "PNG" and img.width > img.height > 28, "two rows of up to ten images"
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["sample", "gan", "--digit", "3"], "--digit is for cgan only"),
+    (["sample", "cgan", "--digit", "10"], "--digit must be 0-9"),
+    (["sample", "cgan", "--count", "0"], "--count must be 1-10000"),
+    (["sample", "cgan", "--count", "10001"], "--count must be 1-10000"),
+    (["sample", "cgan", "--count", "x"], "invalid int value"),
+    (["sample", "dcgan"], "invalid choice"),
+    (["sample", "cgan", "--out", "x.jpg"], "must end in .png or .npz"),
+    (["sample", "cgan", "--out", "/no/such/dir/x.png"], "does not exist"),
+    (["sample", "cgan"], None),  # --out missing
+])
+def test_cli_bad_arguments_exit_2_with_usage(args, needle, tmp_path, capsys):
+    if "--out" not in args and args != ["sample", "cgan"]:
+        args = args + ["--out", str(tmp_path / "x.png")]
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: python -m gan_helpers sample" in err
+    if needle:
+        assert needle in err
+    assert not list(tmp_path.iterdir()), "nothing is written"
+
+
+def test_cli_exit_codes_from_a_real_process(tmp_path):
+    out = _cli("sample", "gan", "--digit", "1", "--out", tmp_path / "x.png")
+    assert out.returncode == 2 and "--digit is for cgan only" in out.stderr
+
+
+def test_cli_without_checkpoint_exits_1_naming_the_notebook(tmp_path):
+    out = _cli("sample", "cgan", "--checkpoint", tmp_path / "none", "--out", tmp_path / "x.png")
+    assert out.returncode == 1
+    assert out.stderr.strip().count("\n") == 0, "one line"
+    assert "no checkpoint in" in out.stderr and "notebooks/02_conditional_gan.ipynb" in out.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_cli_wrong_kind_of_checkpoint(gan_dir, tmp_path):
+    out = _cli("sample", "cgan", "--checkpoint", gan_dir, "--out", tmp_path / "x.png")
+    assert out.returncode == 1 and "holds a 'gan' checkpoint" in out.stderr
+
+
+def test_cli_failed_write_leaves_no_file(cgan_dir, tmp_path, monkeypatch):
+    import gan_helpers.__main__ as cli
+
+    out = tmp_path / "x.npz"
+    out.write_bytes(b"old")
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(cli.os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        main(["sample", "cgan", "--checkpoint", str(cgan_dir), "--out", str(out)])
+    assert out.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.npz"]
+
+
+# --- widgets -----------------------------------------------------------------------
+
+def test_digit_slider_shows_the_generators_images_for_each_digit_and_seed(cgan_dir):
+    view = widgets.digit_slider(cgan_dir, count=6, seed=5)
+    generator, settings = checkpoints.load_generator(cgan_dir)
+    shown = set()
+    for d in range(10):
+        view.controls["digit"].value = d
+        expected = models.generate(generator, settings, 6, seed=5, digit=d)
+        np.testing.assert_allclose(view.last_images, expected, atol=1e-6)
+        shown.add(view.image.value)
+    assert len(shown) == 10, "every digit redraws the image"
+    before = view.image.value
+    view.controls["new_noise"].click()
+    assert view.controls["seed"].value == 6
+    np.testing.assert_allclose(view.last_images, models.generate(generator, settings, 6, seed=6, digit=9), atol=1e-6)
+    assert view.image.value != before
+    view.controls["count"].value = 3
+    assert view.last_images.shape == (3, 784)
+    # same noise, every digit: the style strip uses one noise vector for all ten labels
+    np.testing.assert_allclose(view.style_images,
+                               models.generate(generator, settings, 10, seed=6, digit=np.arange(10),
+                                               same_noise=True), atol=1e-6)
+    assert "image/png" in view._repr_mimebundle_(), "a static picture for the handout"
+
+
+def test_digit_slider_without_checkpoint_says_which_cells_to_run(tmp_path):
+    view = widgets.digit_slider(tmp_path / "nothing")
+    assert "no checkpoint in" in view.value and "notebook 02" in view.value and "#9" in view.value
+
+
+def test_latent_walk_and_epoch_browser(gan_dir, tmp_path):
+    view = widgets.latent_walk(gan_dir, seed_a=0, seed_b=1)
+    start = view.last_images.copy()
+    view.controls["t"].value = 1.0
+    end = view.last_images.copy()
+    view.controls["t"].value = 0.5
+    generator, settings = checkpoints.load_generator(gan_dir)
+    za = models.NOISE[settings["noise"]](tf.random.Generator.from_seed(0), 1, settings["n_noise"])
+    zb = models.NOISE[settings["noise"]](tf.random.Generator.from_seed(1), 1, settings["n_noise"])
+    np.testing.assert_allclose(start, generator(za).numpy(), atol=1e-6)
+    np.testing.assert_allclose(end, generator(zb).numpy(), atol=1e-6)
+    np.testing.assert_allclose(view.last_images, generator(0.5 * za + 0.5 * zb).numpy(), atol=1e-5)
+    assert "notebook 01" in widgets.latent_walk(tmp_path / "none").value
+
+    from gan_helpers import plotting
+
+    for e in (0, 9, 19):
+        plotting.save_grid([np.full((10, 784), e / 19)], plotting.sample_path(tmp_path / "s", e))
+    browser = widgets.epoch_browser(tmp_path / "s")
+    assert browser.controls["epoch"].options == (0, 9, 19)
+    browser.controls["epoch"].value = 9
+    assert browser.image.value == (tmp_path / "s" / "009.png").read_bytes()
+    assert "no sample grids" in widgets.epoch_browser(tmp_path / "empty").value
