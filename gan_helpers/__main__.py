@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -55,21 +53,11 @@ def _check(sample, args) -> None:
         sample.error(f"--out: folder {str(args.out.parent)!r} does not exist")
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def sample(args) -> int:
     import numpy as np
 
     from . import checkpoints, models, plotting
+    from .files import write_bytes_atomic
 
     directory = args.checkpoint or PROJECT_ROOT / "checkpoints" / args.kind
     try:
@@ -93,7 +81,7 @@ def sample(args) -> int:
     else:
         rows = [images[i:i + 10] for i in range(0, args.count, 10)]
         data = plotting.images_to_png(rows, scale=2)
-    _write_atomic(args.out, data)
+    write_bytes_atomic(args.out, data)
     what = f"digit {args.digit}" if args.digit is not None else ("digits 0-9 in turn" if args.kind == "cgan" else "")
     print(f"wrote {args.out} ({args.count} {args.kind} images{', ' + what if what else ''}, seed {args.seed})")
     return 0

@@ -16,13 +16,12 @@ the middle of an epoch therefore loses at most that epoch, and what is on disk a
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from ._quiet import import_tensorflow_quietly
 from .errors import GanHelpersError
+from .files import write_json_atomic
 
 tf = import_tensorflow_quietly()
 
@@ -32,19 +31,6 @@ HISTORY_FILE = "history.json"
 
 class CheckpointError(GanHelpersError):
     """A checkpoint is missing, from other settings, or unreadable."""
-
-
-def _write_json_atomic(path: Path, obj) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def read_settings(directory) -> dict:
@@ -113,8 +99,8 @@ class TrainingCheckpoint:
     def save(self, completed_epochs: int, history: dict) -> str:
         self.directory.mkdir(parents=True, exist_ok=True)
         if not (self.directory / SETTINGS_FILE).exists():
-            _write_json_atomic(self.directory / SETTINGS_FILE, self.settings)
-        _write_json_atomic(self.directory / HISTORY_FILE, {k: list(v) for k, v in history.items()})
+            write_json_atomic(self.directory / SETTINGS_FILE, self.settings)
+        write_json_atomic(self.directory / HISTORY_FILE, {k: list(v) for k, v in history.items()})
         self.epoch.assign(completed_epochs)
         return self.manager.save(checkpoint_number=completed_epochs)
 

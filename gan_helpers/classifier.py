@@ -10,14 +10,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from ._quiet import import_tensorflow_quietly
 from .errors import GanHelpersError
+from .files import atomic_path, write_json_atomic
 
 import_tensorflow_quietly()
 
@@ -51,13 +50,6 @@ def _fingerprint(mnist) -> str:
         h.update(np.ascontiguousarray(array[:: max(1, len(array) // 2000)]).tobytes())
     h.update(str(mnist.x_train.shape).encode())
     return h.hexdigest()[:16]
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def train_classifier(mnist, epochs=None, seed=0, verbose=0):
@@ -101,17 +93,10 @@ def load_or_train_classifier(mnist, cache_dir, verbose=0):
     if accuracy < MIN_TEST_ACCURACY:
         raise GanHelpersError(f"the classifier reached only {accuracy:.2%} test accuracy "
                               f"(needs {MIN_TEST_ACCURACY:.0%}); delete {cache_dir} and run again")
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".classifier.", suffix=".weights.h5")
-    os.close(fd)
-    try:
+    with atomic_path(weights, suffix=".weights.h5") as tmp:   # Keras wants this file ending
         model.save_weights(tmp)
-        os.replace(tmp, weights)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     info = dict(key, test_accuracy=accuracy)
-    _atomic_write_text(meta, json.dumps(info, indent=1))
+    write_json_atomic(meta, info)
     return model, dict(info, loaded=False)
 
 

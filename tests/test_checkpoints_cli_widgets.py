@@ -176,7 +176,7 @@ def test_cli_wrong_kind_of_checkpoint(gan_dir, tmp_path):
 
 
 def test_cli_failed_write_leaves_no_file(cgan_dir, tmp_path, monkeypatch):
-    import gan_helpers.__main__ as cli
+    import gan_helpers.files
 
     out = tmp_path / "x.npz"
     out.write_bytes(b"old")
@@ -184,7 +184,7 @@ def test_cli_failed_write_leaves_no_file(cgan_dir, tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(cli.os, "replace", broken_replace)
+    monkeypatch.setattr(gan_helpers.files.os, "replace", broken_replace)
     with pytest.raises(OSError):
         main(["sample", "cgan", "--checkpoint", str(cgan_dir), "--out", str(out)])
     assert out.read_bytes() == b"old"
