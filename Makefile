@@ -15,7 +15,7 @@ export MNIST_NPZ := $(abspath $(MNIST_NPZ))
 endif
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: lab test install clean
+.PHONY: lab test install clean bench
 
 install: $(STAMP)
 
@@ -63,3 +63,10 @@ system-deps:
 	else \
 		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(SYSTEM_DEBS); \
 	fi
+
+# Training speed (issue 7, benchmarks/): the notebooks next to the note's TF1 loop as one table,
+# also written to build/bench-results.md. Takes long (see README); BENCH_ARGS=--quick is a smoke run.
+BENCH_ARGS ?=
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)
