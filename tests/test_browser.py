@@ -1,0 +1,252 @@
+"""A real browser (issue 5): notebook 2's digit slider inside JupyterLab in headless Chromium.
+
+The test starts JupyterLab on 127.0.0.1 (free port, random token, private HOME and
+Jupyter dirs under tmp) in a throwaway project holding a copy of notebook 2 and a tiny
+checkpoint, opens the notebook in Debian's Chromium through Playwright, runs only the
+slider cell, moves the digit slider 0 -> 3 with the keyboard and checks that the image
+drawn by the kernel changes each time. The screenshot goes to
+test-artifacts/browser-digit-slider.png.
+
+No browser is downloaded (never `playwright install`): without /usr/bin/chromium
+(`make system-deps`) or the `playwright` package the test is skipped with the reason.
+"""
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "notebooks" / "02_conditional_gan.ipynb"
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+SCREENSHOT = ARTIFACTS / "browser-digit-slider.png"
+SLIDER_CALL = "widgets.digit_slider"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+SERVER_START_S = 90    # JupyterLab answering /api/status
+KERNEL_READY_S = 120   # kernel started and idle (a busy 2-core machine)
+CELL_RUN_S = 180       # the slider cell: import TensorFlow, load the checkpoint, draw
+REDRAW_S = 60          # one slider step -> new image
+STOP_S = 15            # terminate, then kill
+
+
+def _need_browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser test needs Debian's Chromium at {CHROMIUM} (`make system-deps`)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        pytest.skip(f"browser test needs the `playwright` package (pip install -e '.[test]'): {exc}")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _tail(path: Path, n=40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+    except OSError:
+        return "(no log)"
+
+
+def _stop(proc: subprocess.Popen):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=STOP_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=STOP_S)
+
+
+def _private_env(tmp: Path) -> dict:
+    """HOME and every Jupyter dir under tmp, so the user's settings are never read or written."""
+    dirs = {"HOME": "home", "JUPYTER_CONFIG_DIR": "jupyter/config", "JUPYTER_DATA_DIR": "jupyter/data",
+            "JUPYTER_RUNTIME_DIR": "jupyter/runtime", "JUPYTERLAB_SETTINGS_DIR": "jupyter/config/lab/user-settings",
+            "JUPYTERLAB_WORKSPACES_DIR": "jupyter/data/lab/workspaces", "IPYTHONDIR": "home/.ipython",
+            "MPLCONFIGDIR": "home/.config/matplotlib"}
+    env = dict(os.environ)
+    for name, rel in dirs.items():
+        (tmp / rel).mkdir(parents=True, exist_ok=True)
+        env[name] = str(tmp / rel)
+    env.pop("JUPYTER_PATH", None)
+    env.pop("JUPYTER_TOKEN", None)
+    env["JUPYTER_PLATFORM_DIRS"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _quiet_lab(env: dict, tmp: Path):
+    # The news pop-up, the way RECIPES and the JupyterLab docs say (user level = private config dir).
+    subprocess.run([sys.executable, "-m", "jupyter", "labextension", "disable", "--level=user",
+                    "@jupyterlab/apputils-extension:announcements"],
+                   env=env, cwd=tmp, check=True, capture_output=True, timeout=120)
+    # Every cell in the DOM with its editor: no windowing of a 56-cell notebook.
+    tracker = Path(env["JUPYTERLAB_SETTINGS_DIR"]) / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True, exist_ok=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+
+
+def _start_lab(project: Path, tmp: Path, env: dict):
+    """JupyterLab on a free port with a random token; returns (process, base url, token, log)."""
+    token = secrets.token_hex(24)
+    log = tmp / "jupyterlab.log"
+    for attempt in range(3):  # a port taken between _free_port() and the bind: try another
+        port = _free_port()
+        cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+               "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+               f"--ServerApp.root_dir={project}"]
+        if os.geteuid() == 0:
+            cmd.append("--allow-root")
+        with open(log, "ab") as out:
+            proc = subprocess.Popen(cmd, cwd=project, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + SERVER_START_S
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                req = urllib.request.Request(f"{base}/api/status", headers={"Authorization": f"token {token}"})
+                with urllib.request.urlopen(req, timeout=5) as resp:
+                    if resp.status == 200:
+                        return proc, base, token, log
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.5)
+        _stop(proc)
+        if time.monotonic() >= deadline:
+            break
+    pytest.fail(f"JupyterLab did not answer /api/status within {SERVER_START_S} s; log:\n{_tail(log)}")
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """A throwaway project (notebook 2 + a tiny cgan checkpoint) served by JupyterLab."""
+    _need_browser()
+    from tiny_checkpoint import make_checkpoint
+
+    project = tmp_path / "project"
+    (project / "notebooks").mkdir(parents=True)
+    shutil.copy2(NOTEBOOK, project / "notebooks" / NOTEBOOK.name)
+    make_checkpoint(project / "checkpoints" / "cgan", "cgan")
+    env = _private_env(tmp_path)
+    _quiet_lab(env, tmp_path)
+    proc, base, token, log = _start_lab(project, tmp_path, env)
+    try:
+        yield base, token, log
+    finally:
+        _stop(proc)
+
+
+def _wait(predicate, timeout_s, what, log=None, interval_s=0.25):
+    """Poll predicate() until truthy (bounded); fail with what was awaited."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval_s)
+    pytest.fail(f"timed out after {timeout_s} s waiting for {what}"
+                + (f"; JupyterLab log:\n{_tail(log)}" if log else ""))
+
+
+def _valuenow(value: int):
+    """noUiSlider writes aria-valuenow as a float: "3.0"."""
+    return re.compile(rf"^{value}(\.0+)?$")
+
+
+def _image_digest(img) -> str:
+    """sha256 of the bytes behind the <img> (a blob: URL made by the ipywidgets Image view)."""
+    data = img.evaluate("""async (el) => {
+        const buf = await (await fetch(el.src)).arrayBuffer();
+        let s = ''; for (const b of new Uint8Array(buf)) s += String.fromCharCode(b);
+        return btoa(s);
+    }""")
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def test_browser_jupyterlab_digit_slider_redraws_image(lab):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, token, log = lab
+    ARTIFACTS.mkdir(exist_ok=True)
+    SCREENSHOT.unlink(missing_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(30_000)
+            page.goto(f"{base}/lab/tree/notebooks/{NOTEBOOK.name}?token={token}", timeout=120_000)
+
+            # The notebook and its kernel: the indicator says idle before a kernel exists, so
+            # also wait for the toolbar to name the kernel.
+            panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+            expect(panel.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=KERNEL_READY_S * 1000)
+            expect(panel.locator(".jp-KernelName")).to_have_text(re.compile(r"Python"),
+                                                                  timeout=KERNEL_READY_S * 1000)
+            idle = panel.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+            expect(idle).to_have_count(1, timeout=KERNEL_READY_S * 1000)
+
+            # Only the slider cell (the training cells would take minutes).
+            cell = panel.locator(".jp-Notebook .jp-CodeCell").filter(
+                has=page.locator(".jp-InputArea-editor", has_text=SLIDER_CALL))
+            expect(cell).to_have_count(1)
+            cell.scroll_into_view_if_needed()
+            cell.locator(".jp-InputArea-editor").click()
+            page.keyboard.press("Shift+Enter")
+
+            outputs = cell.locator(".jp-OutputArea-output")
+            image = cell.locator("img.widget-image").first
+            expect(image).to_have_attribute("src", re.compile(r"^blob:"), timeout=CELL_RUN_S * 1000)
+            expect(cell.locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]"),
+                                                                  timeout=CELL_RUN_S * 1000)
+
+            digit = cell.locator(".widget-hslider").filter(
+                has=page.locator(".widget-label", has_text=re.compile(r"^digit$"))).get_by_role("slider")
+            expect(digit).to_have_count(1)
+            expect(digit).to_have_attribute("aria-valuenow", _valuenow(0))
+            first_src, first_digest = image.get_attribute("src"), _image_digest(image)
+
+            # Keyboard, as a learner would: each step must come back as a new image.
+            src, digests = first_src, {first_digest}
+            digit.focus()
+            for value in (1, 2, 3):
+                page.keyboard.press("ArrowRight")
+                expect(digit).to_have_attribute("aria-valuenow", _valuenow(value), timeout=10_000)
+                previous = src
+                _wait(lambda: image.get_attribute("src") != previous, REDRAW_S,
+                      f"a new image after digit -> {value}", log)
+                src = image.get_attribute("src")
+                digests.add(_image_digest(image))
+            expect(idle).to_have_count(1, timeout=REDRAW_S * 1000)
+
+            assert src != first_src, "the image element still shows the first drawing"
+            assert _image_digest(image) != first_digest, "digit 3 drew the same pixels as digit 0"
+            assert len(digests) == 4, "digits 0, 1, 2, 3 should draw four different images"
+
+            errors = cell.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], '
+                                  '.jp-OutputArea-output [data-mime-type="application/vnd.jupyter.stderr"], '
+                                  ".jp-OutputArea-output pre:has-text('Traceback')")
+            assert errors.count() == 0, f"the slider cell printed errors:\n{errors.all_inner_texts()}"
+            assert outputs.count() >= 1
+
+            cell.scroll_into_view_if_needed()
+            page.screenshot(path=str(SCREENSHOT))
+        finally:
+            browser.close()
+    assert SCREENSHOT.stat().st_size > 10_000
