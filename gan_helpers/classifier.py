@@ -154,3 +154,50 @@ def label_report(model, images, requested, n_class=10) -> LabelReport:
         predicted_share=class_shares(predicted, n_class),
         confusion=np.divide(confusion, counts, out=np.zeros_like(confusion), where=counts > 0),
     )
+
+
+# --- measures of sample quality (notebook 3) ----------------------------------------
+
+def class_probabilities(model, images, batch_size=1000) -> np.ndarray:
+    images = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
+    logits = model.predict(images, batch_size=batch_size, verbose=0)
+    logits = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(logits)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def classifier_score(model, images) -> float:
+    """exp(mean KL(p(y|x) || p(y))): the Inception score with the in-project classifier.
+
+    10 for confident predictions spread evenly over ten classes; 1 when every image gets the
+    same prediction (or every prediction is unsure).
+    """
+    p = class_probabilities(model, images)
+    marginal = p.mean(axis=0, keepdims=True)
+    kl = np.sum(p * (np.log(p + 1e-12) - np.log(marginal + 1e-12)), axis=1)
+    return float(np.exp(kl.mean()))
+
+
+def features(model, images, batch_size=1000) -> np.ndarray:
+    """The classifier's 128-unit ``features`` layer for ``images`` (for the Frechet distance)."""
+    import keras
+
+    extractor = keras.Model(model.inputs, model.get_layer("features").output)
+    images = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
+    return extractor.predict(images, batch_size=batch_size, verbose=0).astype(np.float64)
+
+
+def frechet_distance(features_a, features_b) -> float:
+    """Frechet distance between Gaussians fitted to two feature sets (FID's formula).
+
+    ||mu_a - mu_b||^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2)); the trace of the matrix square root
+    is computed from the eigenvalues of S_a^(1/2) S_b S_a^(1/2), which are real and >= 0.
+    """
+    a, b = np.asarray(features_a, np.float64), np.asarray(features_b, np.float64)
+    mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    w, v = np.linalg.eigh(cov_a)
+    root_a = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    middle = np.linalg.eigvalsh(root_a @ cov_b @ root_a)
+    trace_sqrt = np.sum(np.sqrt(np.clip(middle, 0, None)))
+    return float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * trace_sqrt)

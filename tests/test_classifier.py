@@ -81,3 +81,34 @@ def test_label_report_on_known_predictions(monkeypatch):
 def test_class_shares():
     np.testing.assert_allclose(classifier.class_shares(np.repeat(np.arange(10), 10)), np.full(10, 0.1))
     np.testing.assert_allclose(classifier.class_shares(np.full(50, 4))[4], 1.0)
+
+
+def test_classifier_score_real_digits_high_one_repeated_image_one(trained, mnist):
+    model = trained[0]
+    assert classifier.classifier_score(model, mnist.x_test[:5000]) > 9.0
+    one = np.repeat(mnist.x_test[:1], 500, axis=0)
+    assert classifier.classifier_score(model, one) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_spread_of_ten_real_digits_per_class(trained, mnist):
+    model = trained[0]
+    labels = mnist.y_test.argmax(1)
+    picked = np.concatenate([np.flatnonzero(labels == d)[:10] for d in range(10)])
+    predicted = classifier.predict_labels(model, mnist.x_test[picked])
+    shares = classifier.class_shares(predicted)
+    assert np.all(np.abs(shares - 0.1) <= 0.02), shares  # every class about 10 %
+    repeated = classifier.predict_labels(model, np.repeat(mnist.x_test[:1], 100, axis=0))
+    assert classifier.class_shares(repeated).max() == 1.0
+
+
+def test_frechet_distance(trained, mnist):
+    model = trained[0]
+    a = classifier.features(model, mnist.x_test[:3000])
+    b = classifier.features(model, mnist.x_test[3000:6000])
+    assert classifier.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
+    same_kind = classifier.frechet_distance(a, b)
+    collapsed = classifier.frechet_distance(a, classifier.features(model, np.repeat(mnist.x_test[:1], 3000, 0)))
+    assert same_kind * 10 < collapsed
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(4000, 3)), rng.normal(size=(4000, 3)) + [2.0, 0.0, 0.0]
+    assert classifier.frechet_distance(x, y) == pytest.approx(4.0, abs=0.3), "mean shift of 2 -> distance 4"
