@@ -105,9 +105,9 @@ def latent_walk(checkpoint_dir="../checkpoints/gan", seed_a=0, seed_b=1, frames=
     image = W.Image(format="png")
     ts = np.linspace(0.0, 1.0, frames, dtype=np.float32)
     strip = generator((1 - ts[:, None]) * z_a + ts[:, None] * z_b, training=False).numpy()
+    strip_png = plotting.images_to_png([strip], scale=2)
     view = View([t, image, W.HTML("all steps from A (left) to B (right):"),
-                 W.Image(value=plotting.images_to_png([strip], scale=2), format="png")],
-                static_png=plotting.images_to_png([strip], scale=2))
+                 W.Image(value=strip_png, format="png")], static_png=strip_png)
 
     def redraw(*_):
         z = (1 - t.value) * z_a + t.value * z_b
@@ -132,7 +132,7 @@ def epoch_browser(sample_dir="../samples/gan"):
     view = View([slider, image], static_png=paths[-1].read_bytes())
 
     def redraw(*_):
-        image.value = (Path(sample_dir) / f"{slider.value:03d}.png").read_bytes()
+        image.value = plotting.sample_path(sample_dir, slider.value).read_bytes()
 
     slider.observe(redraw, names="value")
     view.controls = {"epoch": slider}
