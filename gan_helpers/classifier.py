@@ -24,7 +24,7 @@ import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
 MIN_TEST_ACCURACY = 0.98
-CACHE_VERSION = 1  # bump when the architecture or the training recipe changes
+CACHE_VERSION = 2  # bump when the architecture or the training recipe changes
 
 
 def build_classifier(n_input=28 * 28, n_class=10):
@@ -52,10 +52,17 @@ def _fingerprint(mnist) -> str:
     return h.hexdigest()[:16]
 
 
+TRAIN_UPDATES = 1760  # batches of 128: 16 epochs of the 14,106-image offline set, 4 of the full set
+
+
 def train_classifier(mnist, epochs=None, seed=0, verbose=0):
-    """About 900 updates of batch 128: 8 epochs of the 14,106-image offline set, 2 of the full set."""
+    """About TRAIN_UPDATES updates of batch 128 (at least 2 epochs, at most 16).
+
+    Trained this long, the classifier is sure of real digits: real test images get a
+    classifier score of about 9.6 (8 epochs gave 98.6 % accuracy too, but a score of only 9.47).
+    """
     if epochs is None:
-        epochs = int(np.clip(np.ceil(900 * 128 / mnist.num_train), 2, 8))
+        epochs = int(np.clip(np.ceil(TRAIN_UPDATES * 128 / mnist.num_train), 2, 16))
     keras.utils.set_random_seed(seed)
     model = build_classifier()
     model.compile(optimizer=keras.optimizers.Adam(1e-3),
@@ -172,7 +179,10 @@ def classifier_score(model, images) -> float:
     10 for confident predictions spread evenly over ten classes; 1 when every image gets the
     same prediction (or every prediction is unsure).
     """
-    p = class_probabilities(model, images)
+    return _score(class_probabilities(model, images))
+
+
+def _score(p) -> float:
     marginal = p.mean(axis=0, keepdims=True)
     kl = np.sum(p * (np.log(p + 1e-12) - np.log(marginal + 1e-12)), axis=1)
     return float(np.exp(kl.mean()))
@@ -201,3 +211,24 @@ def frechet_distance(features_a, features_b) -> float:
     middle = np.linalg.eigvalsh(root_a @ cov_b @ root_a)
     trace_sqrt = np.sum(np.sqrt(np.clip(middle, 0, None)))
     return float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * trace_sqrt)
+
+
+def sample_quality(model, images, real_features, requested=None) -> dict:
+    """Every measure of notebook 3's table for one set of images.
+
+    ``real_features``: :func:`features` of the real test images (the Frechet distance's
+    reference). ``requested``: the digit asked for per image (conditional GAN), or None.
+    Keys: ``score`` (classifier score), ``top class`` and ``rarest class`` (share of the most
+    and least frequent predicted class), ``shares`` (all ten), ``FD`` (Frechet distance) and
+    ``label acc`` (None without ``requested``).
+    """
+    p = class_probabilities(model, images)
+    shares = class_shares(p.argmax(axis=1), p.shape[1])
+    label_acc = None
+    if requested is not None:
+        requested = np.asarray(requested)
+        requested = requested.argmax(axis=1) if requested.ndim == 2 else requested
+        label_acc = float(np.mean(p.argmax(axis=1) == requested))
+    return {"score": _score(p), "top class": float(shares.max()),
+            "rarest class": float(shares.min()), "shares": [float(s) for s in shares],
+            "FD": frechet_distance(features(model, images), real_features), "label acc": label_acc}

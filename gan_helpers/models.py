@@ -69,6 +69,105 @@ def build_cgan_discriminator(n_input=28 * 28, n_class=10, n_hidden=256):
     return keras.Model([image, labels], logit, name="discriminator")
 
 
+# --- notebook 3: better models for the same budget ---------------------------------
+# ``n_class=0`` builds an unconditional model (one input); ``n_class=10`` a conditional one
+# with the one-hot label as a second input, joined as in the note (concat).
+
+def _activation(name):
+    return layers.LeakyReLU(0.2) if name == "leaky_relu" else layers.ReLU()
+
+
+def _inputs(first, n_first, n_class):
+    inputs = [keras.Input(shape=(n_first,), name=first)]
+    if n_class:
+        inputs.append(keras.Input(shape=(n_class,), name="labels"))
+    return inputs
+
+
+def _hidden_sizes(n_hidden):
+    return [n_hidden] if isinstance(n_hidden, int) else list(n_hidden)
+
+
+class MinibatchStdDev(layers.Layer):
+    """Appends one feature: how much the batch varies (mean standard deviation over the batch).
+
+    A generator that draws the same few digits gives batches that vary little, and the
+    discriminator can see that in this one number (Karras et al. 2018, "minibatch standard
+    deviation"; a simple form of Salimans et al. 2016's minibatch discrimination).
+    """
+
+    def call(self, x):
+        spread = keras.ops.mean(keras.ops.std(x, axis=0))
+        return keras.ops.concatenate([x, keras.ops.ones_like(x[:, :1]) * spread], axis=1)
+
+
+def build_mlp_generator(n_noise=128, n_hidden=256, n_input=28 * 28, n_class=0,
+                        activation="relu", init="note", batch_norm=False):
+    """Notebook 1's generator with choices: hidden sizes (an int or a list), activation,
+    weight initialisation, batch normalisation, a label input."""
+    kernel_init = note_init() if init == "note" else "glorot_uniform"
+    inputs = _inputs("noise", n_noise, n_class)
+    x = layers.Concatenate(name="noise_and_label")(inputs) if n_class else inputs[0]
+    for i, size in enumerate(_hidden_sizes(n_hidden)):
+        x = layers.Dense(size, kernel_initializer=kernel_init, name="hidden" if i == 0 else f"hidden_{i + 1}")(x)
+        x = layers.BatchNormalization()(x) if batch_norm else x
+        x = _activation(activation)(x)
+    image = layers.Dense(n_input, activation="sigmoid", kernel_initializer=kernel_init, name="image")(x)
+    return keras.Model(inputs if n_class else inputs[0], image, name="generator")
+
+
+def build_mlp_discriminator(n_input=28 * 28, n_hidden=256, n_class=0, activation="relu",
+                            init="note", dropout=0.0, minibatch_std=False):
+    """Notebook 1's discriminator with choices: hidden sizes (an int, or a list used largest
+    first), activation, initialisation, dropout, minibatch standard deviation, a label input."""
+    kernel_init = note_init() if init == "note" else "glorot_uniform"
+    inputs = _inputs("image", n_input, n_class)
+    x = layers.Concatenate(name="image_and_label")(inputs) if n_class else inputs[0]
+    for i, size in enumerate(sorted(_hidden_sizes(n_hidden), reverse=True)):
+        if minibatch_std and i == 1:
+            x = MinibatchStdDev(name="minibatch_std")(x)
+        x = layers.Dense(size, kernel_initializer=kernel_init, name="hidden" if i == 0 else f"hidden_{i + 1}")(x)
+        x = _activation(activation)(x)
+        x = layers.Dropout(dropout)(x) if dropout else x
+    if minibatch_std and len(_hidden_sizes(n_hidden)) == 1:
+        x = MinibatchStdDev(name="minibatch_std")(x)
+    logit = layers.Dense(1, kernel_initializer=kernel_init, name="logit")(x)
+    return keras.Model(inputs if n_class else inputs[0], logit, name="discriminator")
+
+
+def build_dcgan_generator(n_noise=128, n_class=0, width=32):
+    """DCGAN style: noise (+ label) -> 7x7 feature maps -> two transposed convolutions -> 28x28.
+
+    Batch normalisation after the dense layer and the first transposed convolution keeps
+    the signal in a healthy range; the last layer is a sigmoid image, flattened to 784 like
+    every other generator here.
+    """
+    inputs = _inputs("noise", n_noise, n_class)
+    x = layers.Concatenate(name="noise_and_label")(inputs) if n_class else inputs[0]
+    x = layers.Dense(7 * 7 * 2 * width, use_bias=False, name="project")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.ReLU()(layers.Reshape((7, 7, 2 * width))(x))                       # 7x7
+    x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False)(x)
+    x = layers.ReLU()(layers.BatchNormalization()(x))                              # 14x14
+    x = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid")(x)  # 28x28
+    image = layers.Flatten(name="image")(x)
+    return keras.Model(inputs if n_class else inputs[0], image, name="generator")
+
+
+def build_dcgan_discriminator(n_input=28 * 28, n_class=0, width=32, dropout=0.0):
+    """DCGAN style: 28x28 image (+ the label as ten constant channels) -> two strided convolutions -> logit."""
+    inputs = _inputs("image", n_input, n_class)
+    x = layers.Reshape((28, 28, 1))(inputs[0])
+    if n_class:  # the label as 10 extra channels, the conv version of the note's concat
+        label_maps = layers.Reshape((1, 1, n_class))(inputs[1])
+        x = layers.Concatenate(name="image_and_label")([x, layers.UpSampling2D(28)(label_maps)])
+    for filters in (width, 2 * width):                                             # 14x14, 7x7
+        x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 4, strides=2, padding="same")(x))
+        x = layers.Dropout(dropout)(x) if dropout else x
+    logit = layers.Dense(1, name="logit")(layers.Flatten()(x))
+    return keras.Model(inputs if n_class else inputs[0], logit, name="discriminator")
+
+
 # --- noise: what the generators are fed (note tfGAN #8 and tfGAN2 #4) ---------------
 # ``rng`` is a tf.random.Generator, so the noise can be drawn inside a tf.function and a
 # seed reproduces it.
@@ -106,18 +205,53 @@ def cgan_settings(n_noise=128, n_class=10, n_hidden=256, n_input=28 * 28, noise=
             "n_input": n_input, "noise": noise}
 
 
+def better_settings(kind="gan", arch="mlp", n_noise=128, n_hidden=256, n_input=28 * 28,
+                    activation="relu", init="note", dropout=0.0, width=32, noise="normal(0, 1)",
+                    learning_rate=0.0002, beta_1=0.9, real_label=1.0):
+    """Notebook 3: one dict for the model *and* its training recipe (saved with each checkpoint).
+
+    ``arch`` is "mlp" (notebook 1's two dense layers, with options) or "dcgan" (convolutions).
+    ``learning_rate``, ``beta_1`` (Adam) and ``real_label`` (1.0, or 0.9 for label smoothing)
+    only matter for training; they are kept so a checkpoint says how it was made.
+    """
+    settings = {"kind": kind, "arch": arch, "n_noise": n_noise, "n_input": n_input, "noise": noise,
+                "learning_rate": learning_rate, "beta_1": beta_1, "real_label": real_label,
+                "dropout": dropout}
+    if kind == "cgan":
+        settings["n_class"] = 10
+    if arch == "mlp":
+        settings.update(n_hidden=n_hidden, activation=activation, init=init)
+    else:
+        settings.update(width=width)
+    return settings
+
+
 def build_from_settings(settings):
-    """(generator, discriminator) for a settings dict from :func:`gan_settings` / :func:`cgan_settings`."""
+    """(generator, discriminator) for a settings dict from :func:`gan_settings`,
+    :func:`cgan_settings` or :func:`better_settings`."""
     if settings["noise"] not in NOISE:
         raise ValueError(f"unknown noise {settings['noise']!r}")
-    if settings["kind"] == "gan":
+    kind, arch = settings["kind"], settings.get("arch", "note")
+    if kind not in ("gan", "cgan"):
+        raise ValueError(f"unknown kind {kind!r}")
+    if arch == "note" and kind == "gan":
         return (build_generator(settings["n_noise"], settings["n_hidden"], settings["n_input"]),
                 build_discriminator(settings["n_input"], settings["n_hidden"]))
-    if settings["kind"] == "cgan":
+    if arch == "note":
         return (build_cgan_generator(settings["n_noise"], settings["n_class"], settings["n_hidden"],
                                      settings["n_input"]),
                 build_cgan_discriminator(settings["n_input"], settings["n_class"], settings["n_hidden"]))
-    raise ValueError(f"unknown kind {settings['kind']!r}")
+    n_class = settings["n_class"] if kind == "cgan" else 0
+    if arch == "mlp":
+        shape = dict(n_hidden=settings["n_hidden"], n_input=settings["n_input"], n_class=n_class,
+                     activation=settings["activation"], init=settings["init"])
+        return (build_mlp_generator(settings["n_noise"], batch_norm=settings.get("batch_norm", False), **shape),
+                build_mlp_discriminator(dropout=settings["dropout"],
+                                        minibatch_std=settings.get("minibatch_std", False), **shape))
+    if arch == "dcgan":
+        return (build_dcgan_generator(settings["n_noise"], n_class, settings["width"]),
+                build_dcgan_discriminator(settings["n_input"], n_class, settings["width"], settings["dropout"]))
+    raise ValueError(f"unknown arch {arch!r}")
 
 
 def generate(generator, settings, count, seed=0, digit=None, same_noise=False):
