@@ -15,7 +15,7 @@ export MNIST_NPZ := $(abspath $(MNIST_NPZ))
 endif
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: lab test install clean bench
+.PHONY: lab test install clean bench ablation
 
 install: $(STAMP)
 
@@ -70,3 +70,8 @@ BENCH_ARGS ?=
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+
+# Notebook 3's ablation table: one 100-epoch run per missing row, with the notebook's own code
+# (benchmarks/ablation.py); results in benchmarks/ablation/. ABLATION_ARGS=--list shows the rows.
+ablation: $(STAMP)
+	$(PY) benchmarks/ablation.py $(ABLATION_ARGS)

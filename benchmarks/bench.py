@@ -72,6 +72,9 @@ MODELS = {
     "conditional": Model("conditional", "conditional GAN", "02_conditional_gan.ipynb", "tf1_cgan.py",
                          "run = train_cgan("),
 }
+# Notebook 3 has no TF1 baseline: only its wall time at the defaults is measured (issue 8: <= 15 min).
+FURTHER = Model("further", "notebook 3 (going further)", "03_going_further.ipynb", "", "gan = run_experiment(")
+FURTHER_BUDGET_MIN = 15
 
 
 # ---------------------------------------------------------------- small pure helpers (unit-tested)
@@ -365,6 +368,7 @@ def parse_args(argv=None):
     p.add_argument("--seeds", default=f"{NOTEBOOK_SEED},1,2",
                    help=f"seeds of the full runs (default {NOTEBOOK_SEED},1,2; {NOTEBOOK_SEED} = the notebook as is)")
     p.add_argument("--no-full", action="store_true", help="skip the full runs (wall time, NaN check)")
+    p.add_argument("--no-further", action="store_true", help="skip notebook 3's wall time (one full run at its defaults)")
     p.add_argument("--only", choices=sorted(MODELS), action="append", help="measure one model (repeatable)")
     p.add_argument("--quick", action="store_true",
                    help="smoke run: 1 repeat, GAN_EPOCHS 1 and 2, one 1-epoch full run with seed 1")
@@ -414,6 +418,13 @@ def main(argv=None):
                 log(f"  -> {fmt_duration(r.seconds)}, {len(losses)} epoch lines, "
                     f"{len(nonfinite(losses))} with NaN/inf {r.error or ''}")
 
+    further = None
+    if not args.no_full and not args.no_further:
+        log(f"full run: {FURTHER.notebook} GAN_EPOCHS={args.full_epochs}, top to bottom")
+        further = execute_notebook(FURTHER, args.full_epochs)
+        log(f"  -> {fmt_duration(further.seconds)} {further.error or ''}")
+        raw["further"] = further.summary()
+
     rows = []
     for m in models:
         base, ours, full = raw[m.key]["baseline"], raw[m.key]["ours"], raw[m.key]["full"]
@@ -448,6 +459,10 @@ def main(argv=None):
                      f"notebooks/ (notebook 2 trains its classifier every time). NaN/inf: every epoch line of those "
                      f"runs; seeds other than {NOTEBOOK_SEED} by replacing `SEED = {NOTEBOOK_SEED}` in the first "
                      f"code cell of the in-memory copy.")
+    if further is not None:
+        notes.append(f"notebook 3 top to bottom at its defaults (GAN_EPOCHS={args.full_epochs}, fresh copy, classifier "
+                     f"trained in it): {fmt_duration(further.seconds)} (budget {FURTHER_BUDGET_MIN} min)"
+                     + (f"; error: {further.error}" if further.error else ""))
     if args.quick:
         notes.append("QUICK smoke run (--quick): 1 repeat, tiny runs; the numbers are not a measurement.")
     if max(load_before[0], load_after[0]) > 0.5:

@@ -18,7 +18,14 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_FOR = {"gan": "notebooks/01_gan.ipynb (through step #12, training)",
-                "cgan": "notebooks/02_conditional_gan.ipynb (through step #9, training)"}
+                "cgan": "notebooks/02_conditional_gan.ipynb (through step #9, training)",
+                "gan-better": "notebooks/03_going_further.ipynb (through step #6, training)",
+                "cgan-better": "notebooks/03_going_further.ipynb (through step #7, training)"}
+
+
+def notebook_for(directory: Path, kind: str) -> str:
+    """Which notebook makes the checkpoint folder ``directory`` (by its name; else by the kind)."""
+    return NOTEBOOK_FOR.get(Path(directory).name, NOTEBOOK_FOR[kind])
 MAX_COUNT = 10000
 
 
@@ -62,7 +69,7 @@ def sample(args) -> int:
     directory = args.checkpoint or PROJECT_ROOT / "checkpoints" / args.kind
     try:
         generator, settings = checkpoints.load_generator(
-            directory, expect_kind=args.kind, how_to_make=f"run {NOTEBOOK_FOR[args.kind]} first")
+            directory, expect_kind=args.kind, how_to_make=f"run {notebook_for(directory, args.kind)} first")
     except checkpoints.CheckpointError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

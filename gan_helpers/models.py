@@ -207,16 +207,17 @@ def cgan_settings(n_noise=128, n_class=10, n_hidden=256, n_input=28 * 28, noise=
 
 def better_settings(kind="gan", arch="mlp", n_noise=128, n_hidden=256, n_input=28 * 28,
                     activation="relu", init="note", dropout=0.0, width=32, noise="normal(0, 1)",
-                    learning_rate=0.0002, beta_1=0.9, real_label=1.0):
+                    learning_rate=0.0002, beta_1=0.9, real_label=1.0, ema=0.0):
     """Notebook 3: one dict for the model *and* its training recipe (saved with each checkpoint).
 
     ``arch`` is "mlp" (notebook 1's two dense layers, with options) or "dcgan" (convolutions).
-    ``learning_rate``, ``beta_1`` (Adam) and ``real_label`` (1.0, or 0.9 for label smoothing)
-    only matter for training; they are kept so a checkpoint says how it was made.
+    ``learning_rate``, ``beta_1`` (Adam), ``real_label`` (1.0, or 0.9 for label smoothing) and
+    ``ema`` (0, or the momentum of a moving average of the generator's weights) only matter for
+    training; they are kept so a checkpoint says how it was made.
     """
     settings = {"kind": kind, "arch": arch, "n_noise": n_noise, "n_input": n_input, "noise": noise,
                 "learning_rate": learning_rate, "beta_1": beta_1, "real_label": real_label,
-                "dropout": dropout}
+                "dropout": dropout, "ema": ema}
     if kind == "cgan":
         settings["n_class"] = 10
     if arch == "mlp":

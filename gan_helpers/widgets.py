@@ -50,8 +50,9 @@ def digit_slider(checkpoint_dir="../checkpoints/cgan", count=10, seed=0):
 
     Moving only the digit keeps the noise, so the same "handwriting" draws another digit.
     """
-    generator, settings = _load(checkpoint_dir, "cgan",
-                                "run notebook 02 from the top through step #9 (training) first")
+    from .__main__ import notebook_for
+
+    generator, settings = _load(checkpoint_dir, "cgan", f"run {notebook_for(checkpoint_dir, 'cgan')} first")
     if generator is None:
         return _message(settings)
     n_class = settings["n_class"]

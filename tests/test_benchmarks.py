@@ -162,3 +162,9 @@ def test_bench_finds_what_it_needs_in_the_notebooks(model):
     assert "GAN_EPOCHS" in "".join(c.source for c in nb.cells if c.cell_type == "code")
     assert cell.cell_type == "code"
     assert (ROOT / "benchmarks" / m.baseline).exists()
+
+
+def test_bench_finds_notebook_3s_training_cell():
+    nb = nbformat.read(ROOT / "notebooks" / bench.FURTHER.notebook, as_version=4)
+    cell = nb.cells[bench.find_cell(nb, bench.FURTHER.marker)]
+    assert cell.cell_type == "code" and "checkpoints/gan-better" in cell.source

@@ -168,6 +168,8 @@ def test_cli_without_checkpoint_exits_1_naming_the_notebook(tmp_path):
     assert out.stderr.strip().count("\n") == 0, "one line"
     assert "no checkpoint in" in out.stderr and "notebooks/02_conditional_gan.ipynb" in out.stderr
     assert not (tmp_path / "x.png").exists()
+    better = _cli("sample", "gan", "--checkpoint", tmp_path / "gan-better", "--out", tmp_path / "x.png")
+    assert better.returncode == 1 and "notebooks/03_going_further.ipynb (through step #6" in better.stderr
 
 
 def test_cli_wrong_kind_of_checkpoint(gan_dir, tmp_path):
@@ -219,7 +221,9 @@ def test_digit_slider_shows_the_generators_images_for_each_digit_and_seed(cgan_d
 
 def test_digit_slider_without_checkpoint_says_which_cells_to_run(tmp_path):
     view = widgets.digit_slider(tmp_path / "nothing")
-    assert "no checkpoint in" in view.value and "notebook 02" in view.value and "#9" in view.value
+    assert "no checkpoint in" in view.value and "02_conditional_gan.ipynb" in view.value and "#9" in view.value
+    better = widgets.digit_slider(tmp_path / "cgan-better")
+    assert "03_going_further.ipynb" in better.value and "#7" in better.value
 
 
 def test_latent_walk_and_epoch_browser(gan_dir, tmp_path):
@@ -245,3 +249,23 @@ def test_latent_walk_and_epoch_browser(gan_dir, tmp_path):
     browser.controls["epoch"].value = 9
     assert browser.image.value == (tmp_path / "s" / "009.png").read_bytes()
     assert "no sample grids" in widgets.epoch_browser(tmp_path / "empty").value
+
+
+@pytest.mark.parametrize("kind", ["gan", "cgan"])
+def test_cli_and_slider_use_notebook_3s_checkpoints(kind, tmp_path):
+    """`sample ... --checkpoint checkpoints/{gan,cgan}-better` and digit_slider(that folder) rebuild
+    notebook 3's models (deeper MLP with batch norm and minibatch std) from settings.json."""
+    settings = models.better_settings(kind, "mlp", n_noise=16, n_hidden=[16, 32], activation="leaky_relu",
+                                      init="glorot", ema=0.999)
+    settings.update(batch_norm=True, minibatch_std=True)
+    directory = tmp_path / f"{kind}-better"
+    generator, _, _ = make_checkpoint(directory, settings=settings)
+    out = tmp_path / "x.npz"
+    digit = ["--digit", "4"] if kind == "cgan" else []
+    assert main(["sample", kind, *digit, "--count", "6", "--seed", "2", "--checkpoint", str(directory),
+                 "--out", str(out)]) == 0
+    expected = models.generate(generator, settings, 6, seed=2, digit=4 if kind == "cgan" else None)
+    np.testing.assert_allclose(np.load(out)["images"], expected.reshape(6, 28, 28), atol=1e-6)
+    if kind == "cgan":
+        view = widgets.digit_slider(directory)
+        assert view.style_images.shape[0] == 10 and "image/png" in view._repr_mimebundle_()

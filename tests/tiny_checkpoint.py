@@ -7,9 +7,12 @@ import tensorflow as tf
 from gan_helpers import checkpoints, models
 
 
-def make_checkpoint(directory, kind="cgan", n_noise=16, n_hidden=32, steps=3, seed=0, epochs=1):
-    settings = (models.cgan_settings(n_noise=n_noise, n_hidden=n_hidden) if kind == "cgan"
-                else models.gan_settings(n_noise=n_noise, n_hidden=n_hidden))
+def make_checkpoint(directory, kind="cgan", n_noise=16, n_hidden=32, steps=3, seed=0, epochs=1, settings=None):
+    """``settings``: any settings dict (e.g. notebook 3's ``models.better_settings``); default notebook 1/2's."""
+    if settings is None:
+        settings = (models.cgan_settings(n_noise=n_noise, n_hidden=n_hidden) if kind == "cgan"
+                    else models.gan_settings(n_noise=n_noise, n_hidden=n_hidden))
+    kind, n_noise = settings["kind"], settings["n_noise"]
     keras.utils.set_random_seed(seed)
     generator, discriminator = models.build_from_settings(settings)
     D_opt, G_opt = keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3)
