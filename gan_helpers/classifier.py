@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -188,11 +189,14 @@ def _score(p) -> float:
     return float(np.exp(kl.mean()))
 
 
+_extractors = weakref.WeakKeyDictionary()
+
+
 def features(model, images, batch_size=1000) -> np.ndarray:
     """The classifier's 128-unit ``features`` layer for ``images`` (for the Frechet distance)."""
-    import keras
-
-    extractor = keras.Model(model.inputs, model.get_layer("features").output)
+    extractor = _extractors.get(model)
+    if extractor is None:  # one per classifier: a new Model per call would retrace predict every time
+        extractor = _extractors[model] = keras.Model(model.inputs, model.get_layer("features").output)
     images = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
     return extractor.predict(images, batch_size=batch_size, verbose=0).astype(np.float64)
 
