@@ -85,7 +85,7 @@ def test_class_shares():
 
 def test_classifier_score_real_digits_high_one_repeated_image_one(trained, mnist):
     model = trained[0]
-    assert classifier.classifier_score(model, mnist.x_test[:5000]) > 9.0
+    assert classifier.classifier_score(model, mnist.x_test) >= 9.5, "issue 8: real test images score >= 9.5"
     one = np.repeat(mnist.x_test[:1], 500, axis=0)
     assert classifier.classifier_score(model, one) == pytest.approx(1.0, abs=1e-3)
 
@@ -112,3 +112,15 @@ def test_frechet_distance(trained, mnist):
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(4000, 3)), rng.normal(size=(4000, 3)) + [2.0, 0.0, 0.0]
     assert classifier.frechet_distance(x, y) == pytest.approx(4.0, abs=0.3), "mean shift of 2 -> distance 4"
+
+
+def test_sample_quality_on_real_and_collapsed_images(trained, mnist):
+    model = trained[0]
+    real_features = classifier.features(model, mnist.x_test[5000:])
+    real = classifier.sample_quality(model, mnist.x_test[:5000], real_features, mnist.y_test[:5000])
+    assert real["score"] == pytest.approx(classifier.classifier_score(model, mnist.x_test[:5000]))
+    assert real["label acc"] >= 0.97 and real["top class"] < 0.15 and real["rarest class"] > 0.05
+    assert sum(real["shares"]) == pytest.approx(1.0) and len(real["shares"]) == 10
+    one = classifier.sample_quality(model, np.repeat(mnist.x_test[:1], 500, axis=0), real_features)
+    assert one["top class"] == 1.0 and one["rarest class"] == 0.0 and one["label acc"] is None
+    assert one["FD"] > 20 * real["FD"], "a collapsed set is far from the real one"
