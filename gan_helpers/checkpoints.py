@@ -51,15 +51,18 @@ def _differences(saved: dict, wanted: dict) -> list[str]:
 class TrainingCheckpoint:
     """Save after every epoch; resume from the last completed epoch.
 
-    ``fresh=True`` deletes what the folder holds and starts again.
+    ``fresh=True`` deletes the folder first, but only a folder that holds this project's
+    checkpoint (its ``settings.json``) or nothing at all: any other folder is refused.
+    A checkpoint never goes backwards: saving fewer completed epochs than the folder's latest
+    checkpoint holds is refused.
     """
 
     def __init__(self, directory, settings: dict, *, generator, discriminator, D_optimizer, G_optimizer,
                  rng, fresh=False, max_to_keep=3):
         self.directory = Path(directory)
         self.settings = dict(settings)
-        if fresh and self.directory.exists():
-            shutil.rmtree(self.directory)
+        if fresh:
+            delete_checkpoint_folder(self.directory)
         if (self.directory / SETTINGS_FILE).exists():
             saved = read_settings(self.directory)
             diff = _differences(saved, self.settings)
@@ -77,11 +80,16 @@ class TrainingCheckpoint:
                                               rng=rng, epoch=self.epoch)
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.directory), max_to_keep=max_to_keep)
 
+    def latest_epoch(self) -> int:
+        """Completed epochs of the folder's latest checkpoint (0 when there is none)."""
+        latest = self.manager.latest_checkpoint
+        return int(latest.rsplit("-", 1)[1]) if latest else 0
+
     def restore(self) -> tuple[int, dict]:
         """Load the latest checkpoint if there is one. Returns (completed epochs, loss history)."""
         latest = self.manager.latest_checkpoint
         if latest is None:
-            return 0, {"D loss": [], "G loss": []}
+            return 0, {}
         try:
             self.checkpoint.restore(latest).assert_existing_objects_matched()
         except Exception as exc:  # noqa: BLE001 - TF raises many kinds for a damaged file
@@ -89,20 +97,54 @@ class TrainingCheckpoint:
             raise CheckpointError(f"cannot load {latest} ({first}); start fresh (FRESH_START = True) "
                                   f"or delete {self.directory}") from None
         done = int(self.epoch.numpy())
+        return done, self._read_history(done)
+
+    def _read_history(self, done: int) -> dict:
+        path = self.directory / HISTORY_FILE
+        if not path.exists():
+            print(f"note: {path} is missing, so the loss history of the first {done} epochs is lost "
+                  f"(shown as gaps); training resumes from the checkpoint")
+            return {}
         try:
-            history = json.loads((self.directory / HISTORY_FILE).read_text())
-        except (OSError, ValueError):
-            history = {"D loss": [], "G loss": []}
+            history = json.loads(path.read_text())
+            if not (isinstance(history, dict) and all(isinstance(v, list) for v in history.values())):
+                raise ValueError("not a dict of lists")
+        except (OSError, ValueError) as exc:
+            raise CheckpointError(f"{path} is unreadable ({str(exc).splitlines()[0][:80]}); delete that file to "
+                                  f"resume without the loss history of the first {done} epochs, or start "
+                                  f"fresh (FRESH_START = True)") from None
         # history.json is written before the checkpoint: it may hold one epoch more.
-        return done, {k: list(v)[:done] for k, v in history.items()}
+        return {k: list(v)[:done] for k, v in history.items()}
 
     def save(self, completed_epochs: int, history: dict) -> str:
+        latest = self.latest_epoch()
+        if completed_epochs < latest:
+            raise CheckpointError(f"{self.directory} already holds {latest} epochs; refusing to save "
+                                  f"{completed_epochs} over it (a checkpoint never goes backwards)")
         self.directory.mkdir(parents=True, exist_ok=True)
         if not (self.directory / SETTINGS_FILE).exists():
             write_json_atomic(self.directory / SETTINGS_FILE, self.settings)
         write_json_atomic(self.directory / HISTORY_FILE, {k: list(v) for k, v in history.items()})
         self.epoch.assign(completed_epochs)
         return self.manager.save(checkpoint_number=completed_epochs)
+
+
+def delete_checkpoint_folder(directory) -> None:
+    """Delete ``directory`` if it is one of this project's checkpoint folders (it has ``settings.json``).
+
+    A missing or empty folder is fine; any other folder is refused, so ``FRESH_START = True`` with a
+    mistyped path cannot delete something else.
+    """
+    directory = Path(directory)
+    if not directory.exists():
+        return
+    if not directory.is_dir():
+        raise CheckpointError(f"{directory} is a file, not a checkpoint folder; choose another folder")
+    if (directory / SETTINGS_FILE).is_file():
+        shutil.rmtree(directory)
+    elif any(directory.iterdir()):
+        raise CheckpointError(f"{directory} is not a checkpoint folder of this project (it has no "
+                              f"{SETTINGS_FILE}), so FRESH_START will not delete it; choose another folder")
 
 
 def load_generator(directory, *, expect_kind=None, how_to_make=None):

@@ -10,6 +10,7 @@ so Python is visited once per chunk instead of once per step.
 from __future__ import annotations
 
 from ._quiet import import_tensorflow_quietly
+from .errors import GanHelpersError
 from .progress import progress_bar
 
 tf = import_tensorflow_quietly()
@@ -20,6 +21,15 @@ class History(dict):
 
     steps: int = 0
     seconds: float = 0.0
+
+
+def _history_so_far(history, start_epoch) -> History:
+    """The first ``start_epoch`` entries of each loss; epochs whose losses were lost are NaN (gaps in a plot)."""
+    so_far = History()
+    for key in ("D loss", "G loss"):
+        kept = list((history or {}).get(key, []))[:start_epoch]
+        so_far[key] = [float("nan")] * (start_epoch - len(kept)) + kept
+    return so_far
 
 
 def make_chunk_runner(train_step, arrays, batch_size):
@@ -59,14 +69,16 @@ def fit(train_step, arrays, *, total_epoch, batch_size, rng, steps_per_call=47,
     """
     num_train = len(arrays[0])
     total_batch = num_train // batch_size
+    if total_batch == 0:
+        raise GanHelpersError(f"only {num_train} training images, fewer than one batch of {batch_size}; "
+                              f"use more images or a smaller batch_size")
     run_steps = make_chunk_runner(train_step, arrays, batch_size)
 
     @tf.function
     def shuffled_order():
         return tf.argsort(rng.uniform([num_train]))
 
-    history = History({"D loss": list((history or {}).get("D loss", [])),
-                       "G loss": list((history or {}).get("G loss", []))})
+    history = _history_so_far(history, start_epoch)
     if start_epoch >= total_epoch > 0:
         print(f"the checkpoint already holds {start_epoch} epochs (total_epoch={total_epoch}): nothing to train; "
               f"set FRESH_START = True to train again from epoch 0")

@@ -1,0 +1,205 @@
+"""Notebook 3's experiments: one training step for every model, one "experiment" per setting, the table rows.
+
+Notebook 3 shows this code (``show_source``) and calls it; ``make ablation``
+(``benchmarks/ablation.py``) imports the same functions to train the table's rows, and writes
+each result to ``benchmarks/ablation/{kind}-{row}-seed{seed}.json``, which the notebook reads.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from pathlib import Path
+import numpy as np
+
+from . import classifier, models, system
+from ._quiet import import_tensorflow_quietly
+from .errors import GanHelpersError
+from .paths import PACKAGE_ROOT
+from .runner import Run
+
+tf = import_tensorflow_quietly()
+import keras  # noqa: E402
+
+ABLATION_DIR = PACKAGE_ROOT / "benchmarks" / "ablation"
+ABLATION_EPOCHS = 100      # every table row is a full run, as in the note
+FINAL_SEEDS = (42, 7)      # the final rows are trained with both
+SAMPLE_SIZE = 10
+cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)   # tf.nn.sigmoid_cross_entropy_with_logits, averaged
+
+
+def make_train_step(generator, discriminator, D_optimizer, G_optimizer, get_noise, batch_size, n_noise,
+                    real_label=1.0):
+    conditional = len(generator.inputs) == 2                 # [noise, labels] in, or noise only
+
+    def G(Z, Y):
+        return generator([Z, Y] if conditional else Z, training=True)
+
+    def D(X, Y):
+        return discriminator([X, Y] if conditional else X, training=True)
+
+    @tf.function(jit_compile=True)
+    def train_step(X, Y=None):
+        Z = get_noise(batch_size, n_noise)
+        with tf.GradientTape() as tape:                      # the discriminator's turn
+            D_real, D_gene = D(X, Y), D(G(Z, Y), Y)
+            loss_D = (cross_entropy(tf.fill(tf.shape(D_real), real_label), D_real)
+                      + cross_entropy(tf.zeros_like(D_gene), D_gene))
+        vars_D = discriminator.trainable_variables
+        D_optimizer.apply_gradients(zip(tape.gradient(loss_D, vars_D), vars_D))
+
+        with tf.GradientTape() as tape:                      # the generator's turn, same noise
+            D_gene = D(G(Z, Y), Y)
+            loss_G = cross_entropy(tf.ones_like(D_gene), D_gene)
+        vars_G = generator.trainable_variables
+        G_optimizer.apply_gradients(zip(tape.gradient(loss_G, vars_G), vars_G))
+        return loss_D, loss_G
+
+    return train_step
+
+
+def sample_rows(generator, settings, sample_noise, mnist):
+    """The rows of a sample grid: one row (vanilla), or test images above the digits drawn for their labels."""
+    if settings["kind"] == "gan":
+        return [generator(sample_noise, training=False).numpy()]
+    labels = tf.constant(mnist.y_test[:len(sample_noise)])
+    return [mnist.x_test[:len(sample_noise)], generator([sample_noise, labels], training=False).numpy()]
+
+
+def run_experiment(settings, seed, mnist, *, total_epoch, batch_size=100, checkpoint_dir=None,
+                   sample_dir=None, fresh=False, log=None):
+    """Train the models of ``settings`` from ``seed``; returns the :class:`~gan_helpers.runner.Run`."""
+    keras.utils.set_random_seed(seed)
+    rng = tf.random.Generator.from_seed(seed)
+    generator, discriminator = models.build_from_settings(settings)
+    D_optimizer = keras.optimizers.Adam(settings["learning_rate"], beta_1=settings["beta_1"], epsilon=1e-8)
+    G_optimizer = keras.optimizers.Adam(settings["learning_rate"], beta_1=settings["beta_1"], epsilon=1e-8,
+                                        use_ema=settings["ema"] > 0, ema_momentum=settings["ema"] or 0.99)
+    get_noise = partial(models.NOISE[settings["noise"]], rng)
+    train_step = make_train_step(generator, discriminator, D_optimizer, G_optimizer, get_noise,
+                                 batch_size, settings["n_noise"], settings["real_label"])
+    sample_noise = get_noise(SAMPLE_SIZE, settings["n_noise"])   # the same noise at every sample epoch
+    run = Run(settings, generator, discriminator, D_optimizer, G_optimizer, rng,
+              checkpoint_dir=checkpoint_dir, sample_dir=sample_dir, fresh=fresh,
+              sample_rows=None if sample_dir is None else
+              partial(sample_rows, generator, settings, sample_noise, mnist))
+    arrays = [mnist.x_train, mnist.y_train] if settings["kind"] == "cgan" else [mnist.x_train]
+    run.fit(train_step, arrays, total_epoch=total_epoch, batch_size=batch_size, log=log, desc=settings["kind"])
+    return run
+
+
+def measure(generator, settings, judge, real_features, n=10000):
+    """Every measure of the table for one trained generator (noise seed 1 for every run)."""
+    requested = np.repeat(np.arange(10), n // 10) if settings["kind"] == "cgan" else None
+    images = models.generate(generator, settings, n, seed=1, digit=requested)
+    return classifier.sample_quality(judge, images, real_features, requested)
+
+
+# --- the rows of the table ---------------------------------------------------------
+
+NOTE_GAN = models.better_settings("gan", "mlp", n_hidden=256, activation="relu", init="note",
+                                  noise="normal(0, 1)", learning_rate=0.0002, beta_1=0.9, real_label=1.0)
+GAN_CHANGES = [  # (row name, what changes from the last kept row, keep it for the rows below?)
+    ("note (notebook 1)", {}, True),
+    ("+ Adam beta_1 = 0.5", {"beta_1": 0.5}, True),
+    ("+ LeakyReLU(0.2)", {"activation": "leaky_relu"}, True),
+    ("+ Glorot init", {"init": "glorot"}, True),
+    ("+ minibatch std in D", {"minibatch_std": True}, True),
+    ("+ 3 layers, batch norm in G", {"n_hidden": [128, 256, 512], "batch_norm": True}, True),
+    ("+ EMA of G's weights", {"ema": 0.999}, True),
+    ("+ label smoothing 0.9", {"real_label": 0.9}, False),
+    ("+ dropout 0.3 in D", {"dropout": 0.3}, False),
+    ("+ DCGAN instead of MLP", {"arch": "dcgan", "width": 16}, False),
+    ("final without minibatch std", {"minibatch_std": False}, False),
+]
+
+
+def chain(start, changes):
+    """Each row's settings: the last kept row's settings plus this row's change. Returns (rows, final)."""
+    rows, kept = {}, dict(start)
+    for name, change, keep in changes:
+        rows[name] = dict(kept, **change)
+        if keep:
+            kept = rows[name]
+    return rows, kept
+
+
+GAN_ROWS, FINAL_GAN = chain(NOTE_GAN, GAN_CHANGES)
+
+NOTE_CGAN = models.better_settings("cgan", "mlp", n_hidden=256, activation="relu", init="glorot",
+                                   noise="uniform(-1, 1)", learning_rate=0.001, beta_1=0.9, real_label=1.0)
+CGAN_CHANGES = [
+    ("note (notebook 2)", {}, True),
+    ("+ Adam lr 0.0002, beta_1 0.5", {"learning_rate": 0.0002, "beta_1": 0.5}, True),
+    ("+ final recipe of #5", {k: v for k, v in FINAL_GAN.items() if k not in ("kind", "noise")}, True),
+    ("+ Adam lr 0.001 (the note's)", {"learning_rate": 0.001}, True),
+]
+CGAN_ROWS, FINAL_CGAN = chain(NOTE_CGAN, CGAN_CHANGES)
+TABLES = {"gan": (GAN_ROWS, FINAL_GAN), "cgan": (CGAN_ROWS, FINAL_CGAN)}
+
+
+def final_row(kind) -> str:
+    """The name of the row whose settings are the final ones (its last such row)."""
+    rows, final = TABLES[kind]
+    return [name for name, settings in rows.items() if settings == final][-1]
+
+
+def row_seeds(kind, name):
+    return FINAL_SEEDS if name == final_row(kind) else FINAL_SEEDS[:1]
+
+
+def name_to_file(name):
+    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-").replace("--", "-")
+
+
+def row_path(kind, name, seed, results=None) -> Path:
+    return Path(results or ABLATION_DIR) / f"{kind}-{name_to_file(name)}-seed{seed}.json"
+
+
+def load_row(kind, name, seed, results=None):
+    """The saved result of one row, or ``None``; refuses a result made with other settings."""
+    path = row_path(kind, name, seed, results)
+    if not path.exists():
+        return None
+    row = json.loads(path.read_text())
+    if row["settings"] != TABLES[kind][0][name] or row["epochs"] != ABLATION_EPOCHS:
+        raise GanHelpersError(f"the saved result for {name!r} (seed {seed}) was made with other settings; "
+                              f"run: make ablation")
+    return row
+
+
+def table(kind, real, results=None) -> str:
+    """One line per row (seed 42), the final row with every final seed, real test images first."""
+    head = (f"{'setting':32s} {'seed':>4s} {'score':>6s} {'top':>6s} {'rarest':>6s} {'FD':>7s} "
+            + (f"{'label acc':>9s} " if kind == "cgan" else "") + f"{'steps/s':>7s} {'time':>6s}")
+    lines = [head, "-" * len(head)]
+
+    def line(name, seed, q, steps_per_s, seconds):
+        acc = f"{q['label acc']:>9.1%} " if kind == "cgan" else ""
+        speed = f"{steps_per_s:>7.0f} {seconds / 60:>5.1f}m" if steps_per_s else f"{'-':>7s} {'-':>6s}"
+        return (f"{name:32s} {seed:>4} {q['score']:>6.2f} {q['top class']:>6.1%} {q['rarest class']:>6.1%} "
+                f"{q['FD']:>7.2f} " + acc + speed)
+
+    lines.append(line("real test images", "-", real, None, None))
+    for name in TABLES[kind][0]:
+        for seed in row_seeds(kind, name):
+            r = load_row(kind, name, seed, results)
+            if r is None:
+                lines.append(f"{name:32s} {seed:>4}   not run yet: make ablation")
+            else:
+                lines.append(line(name, seed, r["quality"], r["steps/s"], r["seconds"]))
+    return "\n".join(lines)
+
+
+def row_result(kind, name, seed, run, quality) -> dict:
+    """What ``make ablation`` saves for one row."""
+    import datetime
+
+    return {"kind": kind, "name": name, "seed": seed, "epochs": ABLATION_EPOCHS, "settings": run.settings,
+            "quality": quality,
+            "steps/s": run.history.steps / run.history.seconds if run.history.steps else None,
+            "seconds": run.history.seconds,
+            "last epoch": {k: v[-1] for k, v in run.history.items()},
+            "machine": system.describe(), "tensorflow": tf.__version__,
+            "date": datetime.date.today().isoformat()}
+

@@ -1,0 +1,76 @@
+"""One training run: what every notebook does around its training step, written once.
+
+A :class:`Run` holds the two models, their optimisers and the random generator, and
+around ``training.fit`` it does the rest:
+
+- resume: load the latest checkpoint of ``checkpoint_dir`` (if any) and train only the missing epochs;
+- after each epoch: save the sample grid at epoch 0, 9, 19, ... (the note's step #13) and a checkpoint;
+- at the end, if the generator's optimiser keeps a moving average of its weights (EMA, notebook 3),
+  give the generator the averaged weights (and save them, if this run trained).
+
+A checkpoint never goes backwards: a run that trains nothing saves nothing, and a folder that
+already holds more epochs than asked is reported and left as it is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import plotting, training
+from .checkpoints import TrainingCheckpoint
+
+
+class Run:
+    """A training run of ``generator`` and ``discriminator`` with checkpoints and sample grids.
+
+    ``checkpoint_dir``: save every epoch and resume from there (``None``: no checkpoints).
+    ``sample_dir`` and ``sample_rows``: at the sample epochs, ``sample_rows()`` (a list of image
+    rows) is saved as ``sample_dir/NNN.png``. ``fresh=True`` deletes the checkpoint folder first.
+    """
+
+    def __init__(self, settings, generator, discriminator, D_optimizer, G_optimizer, rng, *,
+                 checkpoint_dir=None, sample_dir=None, sample_rows=None, fresh=False):
+        if (sample_dir is None) != (sample_rows is None):
+            raise ValueError("give both sample_dir and sample_rows, or neither")
+        self.settings = dict(settings)
+        self.generator, self.discriminator = generator, discriminator
+        self.D_optimizer, self.G_optimizer = D_optimizer, G_optimizer
+        self.rng = rng
+        self.sample_dir = None if sample_dir is None else Path(sample_dir)
+        self.sample_rows = sample_rows
+        self.checkpoint = None if checkpoint_dir is None else TrainingCheckpoint(
+            checkpoint_dir, settings, generator=generator, discriminator=discriminator,
+            D_optimizer=D_optimizer, G_optimizer=G_optimizer, rng=rng, fresh=fresh)
+        self.history = training.History({"D loss": [], "G loss": []})
+
+    def fit(self, train_step, arrays, *, total_epoch, batch_size, log=print, desc="training", **fit_options):
+        """Train until ``total_epoch`` epochs are done (resuming if a checkpoint holds some); return the history.
+
+        ``history.steps`` and ``history.seconds`` are the steps trained and the time taken by this call.
+        """
+        done, history = self.checkpoint.restore() if self.checkpoint else (0, {})
+        if done > total_epoch:
+            print(f"{self.checkpoint.directory} holds {done} epochs, more than the {total_epoch} asked: "
+                  f"nothing trained, nothing saved; the models hold those {done} epochs "
+                  f"(FRESH_START = True trains {total_epoch} epochs from scratch)")
+        if done == 0 and self.sample_dir is not None:
+            for old in self.sample_dir.glob("[0-9][0-9][0-9].png"):  # grids of an earlier run
+                old.unlink()
+
+        def on_epoch_end(epoch, loss_D, loss_G, history):
+            if self.sample_dir is not None and plotting.is_sample_epoch(epoch):
+                plotting.save_grid(self.sample_rows(), plotting.sample_path(self.sample_dir, epoch))
+            if self.checkpoint is not None:
+                self.checkpoint.save(epoch + 1, history)     # epoch + 1 epochs are done
+
+        self.history = training.fit(train_step, arrays, total_epoch=total_epoch, batch_size=batch_size,
+                                    rng=self.rng, on_epoch_end=on_epoch_end, start_epoch=done,
+                                    history=history, log=log, desc=desc, **fit_options)
+        if getattr(self.G_optimizer, "use_ema", False):
+            # From here on the generator holds the moving average of its weights (notebook 3).
+            # Setting the weights to the average twice changes nothing, so a resumed run that
+            # trained nothing may do it too; but only a run that trained saves.
+            self.G_optimizer.finalize_variable_values(self.generator.trainable_variables)
+            if self.history.steps and self.checkpoint is not None:
+                self.checkpoint.save(max(done, total_epoch), self.history)
+        return self.history

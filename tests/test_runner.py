@@ -1,0 +1,131 @@
+"""gan_helpers.runner.Run: resume, checkpoints that never go backwards, sample grids, bad input."""
+
+import json
+
+import numpy as np
+import pytest
+
+from gan_helpers import checkpoints, experiments, models, runner
+from gan_helpers.data import Mnist, one_hot
+from gan_helpers.errors import GanHelpersError
+
+
+def tiny_mnist(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, n)
+    return Mnist(x_train=rng.random((n, 784), dtype=np.float32), y_train=one_hot(labels),
+                 x_test=rng.random((20, 784), dtype=np.float32), y_test=one_hot(labels[:20]), source="test")
+
+
+MNIST = tiny_mnist()
+EMA_SETTINGS = models.better_settings("gan", "mlp", n_noise=8, n_hidden=16, activation="leaky_relu",
+                                      init="glorot", learning_rate=0.001, beta_1=0.5, ema=0.9)
+PLAIN_SETTINGS = dict(EMA_SETTINGS, ema=0.0)
+
+
+def experiment(total_epoch, directory, settings=EMA_SETTINGS, **kwargs):
+    return experiments.run_experiment(settings, 3, MNIST, total_epoch=total_epoch, batch_size=50,
+                                      checkpoint_dir=directory, log=None, **kwargs)
+
+
+def weights(model):
+    return [w.numpy().copy() for w in model.weights]
+
+
+def checkpoint_files(directory):
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+
+
+def test_a_short_run_after_a_full_one_keeps_the_trained_model(tmp_path, capsys):
+    """Issue 12's sequence: full run, then GAN_EPOCHS=5 (here 1 of 3), then full run again."""
+    directory = tmp_path / "gan-better"
+    full = experiment(3, directory)
+    trained = weights(full.generator)
+    on_disk = checkpoint_files(directory)
+    assert full.checkpoint.latest_epoch() == 3
+
+    short = experiment(1, directory)
+    out = capsys.readouterr().out
+    assert "holds 3 epochs, more than the 1 asked: nothing trained, nothing saved" in out
+    assert short.history.steps == 0
+    assert checkpoint_files(directory) == on_disk, "the short run wrote nothing"
+    for a, b in zip(trained, weights(short.generator)):
+        np.testing.assert_array_equal(a, b)   # the models hold the 3 trained (averaged) epochs
+
+    again = experiment(3, directory)
+    assert again.history.steps == 0 and "nothing to train" in capsys.readouterr().out
+    assert checkpoint_files(directory) == on_disk
+    for a, b in zip(trained, weights(again.generator)):
+        np.testing.assert_array_equal(a, b)
+    assert len(again.history["D loss"]) == 3
+
+
+def test_resumed_run_equals_an_uninterrupted_one(tmp_path):
+    straight = experiment(4, tmp_path / "straight", PLAIN_SETTINGS)
+    experiment(2, tmp_path / "resumed", PLAIN_SETTINGS)
+    resumed = experiment(4, tmp_path / "resumed", PLAIN_SETTINGS)
+    assert resumed.history.steps == 2 * (200 // 50), "only the two missing epochs are trained"
+    for a, b in zip(weights(straight.generator) + weights(straight.discriminator),
+                    weights(resumed.generator) + weights(resumed.discriminator)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(straight.history["D loss"], resumed.history["D loss"], rtol=1e-5)
+
+
+def test_sample_grids_at_the_note_epochs_and_old_grids_removed_on_a_new_run(tmp_path):
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    (samples / "099.png").write_bytes(b"an earlier run's grid")
+    experiment(10, tmp_path / "c", PLAIN_SETTINGS, sample_dir=samples)
+    assert sorted(p.name for p in samples.iterdir()) == ["000.png", "009.png"]
+    assert (samples / "009.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_checkpoint_never_goes_backwards(tmp_path):
+    run = experiment(2, tmp_path / "c", PLAIN_SETTINGS)
+    with pytest.raises(checkpoints.CheckpointError, match="already holds 2 epochs"):
+        run.checkpoint.save(1, run.history)
+
+
+def test_fresh_start_deletes_only_a_checkpoint_folder(tmp_path):
+    notes = tmp_path / "my-notes"
+    notes.mkdir()
+    (notes / "thesis.txt").write_text("precious")
+    with pytest.raises(checkpoints.CheckpointError) as info:
+        experiment(1, notes, PLAIN_SETTINGS, fresh=True)
+    assert "not a checkpoint folder" in str(info.value) and "\n" not in str(info.value)
+    assert (notes / "thesis.txt").read_text() == "precious"
+
+    experiment(2, tmp_path / "c", PLAIN_SETTINGS)
+    fresh = experiment(1, tmp_path / "c", PLAIN_SETTINGS, fresh=True)
+    assert fresh.history.steps == 200 // 50 and fresh.checkpoint.latest_epoch() == 1
+
+
+def test_unreadable_history_is_reported_not_silently_emptied(tmp_path):
+    experiment(2, tmp_path / "c", PLAIN_SETTINGS)
+    (tmp_path / "c" / "history.json").write_text("{broken")
+    with pytest.raises(checkpoints.CheckpointError) as info:
+        experiment(3, tmp_path / "c", PLAIN_SETTINGS)
+    message = str(info.value)
+    assert "history.json is unreadable" in message and "FRESH_START = True" in message and "\n" not in message
+
+
+def test_missing_history_leaves_gaps_and_says_so(tmp_path, capsys):
+    experiment(2, tmp_path / "c", PLAIN_SETTINGS)
+    (tmp_path / "c" / "history.json").unlink()
+    run = experiment(3, tmp_path / "c", PLAIN_SETTINGS)
+    assert "history.json is missing" in capsys.readouterr().out
+    assert np.isnan(run.history["D loss"][:2]).all() and np.isfinite(run.history["D loss"][2])
+    assert len(json.loads((tmp_path / "c" / "history.json").read_text())["D loss"]) == 3
+
+
+def test_fewer_images_than_one_batch_is_one_clear_line(tmp_path):
+    small = tiny_mnist(n=30)
+    with pytest.raises(GanHelpersError) as info:
+        experiments.run_experiment(PLAIN_SETTINGS, 3, small, total_epoch=1, batch_size=50)
+    assert str(info.value) == ("only 30 training images, fewer than one batch of 50; "
+                               "use more images or a smaller batch_size")
+
+
+def test_run_wants_sample_dir_and_sample_rows_together(tmp_path):
+    with pytest.raises(ValueError, match="both sample_dir and sample_rows"):
+        runner.Run({}, None, None, None, None, None, sample_dir=tmp_path)
