@@ -13,8 +13,9 @@ refuses a file whose settings no longer match its row.
     python benchmarks/ablation.py --only gan:"+ dropout 0.3 in D" --redo
 
 Run it on an otherwise idle machine: the steps/s column is measured as the rows train.
-Every row trains exactly 100 epochs; ``GAN_EPOCHS`` is refused, so a short run can never be
-saved as a table row.
+Every row of the table trains exactly 100 epochs; ``GAN_EPOCHS`` is refused, and ``--epochs``
+(for tests and trials) needs ``--results`` in another folder, so a short run can never be
+saved as a table row. ``--checkpoints DIR`` keeps each row's trained models (``DIR/{kind}-{row}-seed{seed}``).
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", help="seeds for every row (default: 42; the final rows 42 and 7)")
     parser.add_argument("--redo", action="store_true", help="run again even if a result exists")
     parser.add_argument("--list", action="store_true", help="list the rows and exit")
+    parser.add_argument("--results", type=Path, help="folder for the results (default: benchmarks/ablation)")
+    parser.add_argument("--epochs", type=int, default=100,
+                        help="epochs per row (default 100; another number only with --results elsewhere)")
+    parser.add_argument("--checkpoints", type=Path, help="keep each row's trained models in this folder")
     args = parser.parse_args(argv)
     if os.environ.get("GAN_EPOCHS", "").strip():
         parser.exit(2, "ablation: every table row trains the full 100 epochs; unset GAN_EPOCHS\n")
@@ -58,9 +63,13 @@ def main(argv=None) -> int:
     from gan_helpers.data import load_mnist
     from gan_helpers.files import write_json_atomic
 
+    results = args.results or experiments.ABLATION_DIR
+    if args.epochs != experiments.ABLATION_EPOCHS and results.resolve() == experiments.ABLATION_DIR.resolve():
+        parser.exit(2, f"ablation: the table's rows are {experiments.ABLATION_EPOCHS} epochs; "
+                       f"write a {args.epochs}-epoch trial elsewhere with --results DIR\n")
     todo = []
     for kind, name, seed in jobs(args.seeds, only):
-        path = experiments.row_path(kind, name, seed)
+        path = experiments.row_path(kind, name, seed, results)
         if args.list:
             print(f"{'done   ' if path.exists() else 'missing'} {kind}:{name} seed {seed}")
         elif args.redo or not path.exists():
@@ -75,9 +84,11 @@ def main(argv=None) -> int:
     for kind, name, seed, path in todo:
         print(f"[{time.strftime('%H:%M:%S')}] {kind}: {name!r} seed {seed} ...", flush=True)
         settings = experiments.TABLES[kind][0][name]
-        run = experiments.run_experiment(settings, seed, mnist, total_epoch=experiments.ABLATION_EPOCHS)
+        keep = args.checkpoints / path.stem if args.checkpoints else None
+        run = experiments.run_experiment(settings, seed, mnist, total_epoch=args.epochs, checkpoint_dir=keep,
+                                         fresh=keep is not None)
         quality = experiments.measure(run.generator, settings, judge, real_features)
-        write_json_atomic(path, experiments.row_result(kind, name, seed, run, quality))
+        write_json_atomic(path, experiments.row_result(kind, name, seed, run, quality, args.epochs))
         print(f"    score {quality['score']:.2f}, top class {quality['top class']:.1%}, FD {quality['FD']:.1f}"
               + (f", label acc {quality['label acc']:.1%}" if quality["label acc"] is not None else ""), flush=True)
     print(f"done in {(time.time() - started) / 60:.1f} min")

@@ -156,19 +156,19 @@ def row_path(kind, name, seed, results=None) -> Path:
     return Path(results or ABLATION_DIR) / f"{kind}-{name_to_file(name)}-seed{seed}.json"
 
 
-def load_row(kind, name, seed, results=None):
+def load_row(kind, name, seed, results=None, epochs=ABLATION_EPOCHS):
     """The saved result of one row, or ``None``; refuses a result made with other settings."""
     path = row_path(kind, name, seed, results)
     if not path.exists():
         return None
     row = json.loads(path.read_text())
-    if row["settings"] != TABLES[kind][0][name] or row["epochs"] != ABLATION_EPOCHS:
+    if row["settings"] != TABLES[kind][0][name] or row["epochs"] != epochs:
         raise GanHelpersError(f"the saved result for {name!r} (seed {seed}) was made with other settings; "
                               f"run: make ablation")
     return row
 
 
-def table(kind, real, results=None) -> str:
+def table(kind, real, results=None, epochs=ABLATION_EPOCHS) -> str:
     """One line per row (seed 42), the final row with every final seed, real test images first."""
     head = (f"{'setting':32s} {'seed':>4s} {'score':>6s} {'top':>6s} {'rarest':>6s} {'FD':>7s} "
             + (f"{'label acc':>9s} " if kind == "cgan" else "") + f"{'steps/s':>7s} {'time':>6s}")
@@ -183,7 +183,7 @@ def table(kind, real, results=None) -> str:
     lines.append(line("real test images", "-", real, None, None))
     for name in TABLES[kind][0]:
         for seed in row_seeds(kind, name):
-            r = load_row(kind, name, seed, results)
+            r = load_row(kind, name, seed, results, epochs)
             if r is None:
                 lines.append(f"{name:32s} {seed:>4}   not run yet: make ablation")
             else:
@@ -191,11 +191,11 @@ def table(kind, real, results=None) -> str:
     return "\n".join(lines)
 
 
-def row_result(kind, name, seed, run, quality) -> dict:
+def row_result(kind, name, seed, run, quality, epochs=ABLATION_EPOCHS) -> dict:
     """What ``make ablation`` saves for one row."""
     import datetime
 
-    return {"kind": kind, "name": name, "seed": seed, "epochs": ABLATION_EPOCHS, "settings": run.settings,
+    return {"kind": kind, "name": name, "seed": seed, "epochs": epochs, "settings": run.settings,
             "quality": quality,
             "steps/s": run.history.steps / run.history.seconds if run.history.steps else None,
             "seconds": run.history.seconds,

@@ -25,13 +25,13 @@ class Run:
 
     ``checkpoint_dir``: save every epoch and resume from there (``None``: no checkpoints).
     ``sample_dir`` and ``sample_rows``: at the sample epochs, ``sample_rows()`` (a list of image
-    rows) is saved as ``sample_dir/NNN.png``. ``fresh=True`` deletes the checkpoint folder first.
+    rows) is saved as ``sample_dir/NNN.png`` (without ``sample_dir``, no grids). ``fresh=True`` deletes the checkpoint folder first.
     """
 
     def __init__(self, settings, generator, discriminator, D_optimizer, G_optimizer, rng, *,
                  checkpoint_dir=None, sample_dir=None, sample_rows=None, fresh=False):
-        if (sample_dir is None) != (sample_rows is None):
-            raise ValueError("give both sample_dir and sample_rows, or neither")
+        if sample_dir is not None and sample_rows is None:
+            raise ValueError("sample_dir needs sample_rows: the function that returns the rows to save")
         self.settings = dict(settings)
         self.generator, self.discriminator = generator, discriminator
         self.D_optimizer, self.G_optimizer = D_optimizer, G_optimizer

@@ -1,13 +1,17 @@
 """Notebook 3's ablation table: where its numbers come from, and that they are still current."""
 
 import json
+import os
 import re
+import subprocess
 import sys
 
 import nbformat
+import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, real_mnist_path
+from gan_helpers import experiments
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import ablation  # noqa: E402
@@ -25,40 +29,57 @@ def nb():
     return nbformat.read(NB3, as_version=4)
 
 
-def test_runner_executes_the_notebooks_definitions_but_never_its_training_runs(nb):
-    cells = ablation.setup_cells(nb)
-    sources = "\n".join(c.source for c in cells)
-    assert "def make_train_step(" in sources and "def run_experiment(" in sources
-    assert "GAN_ROWS, FINAL_GAN = chain(" in sources and "CGAN_ROWS, FINAL_CGAN = chain(" in sources
-    assert "def name_to_file(" in sources, "file names come from the notebook itself"
-    assert "checkpoints/gan-better" not in sources and "checkpoints/cgan-better" not in sources, \
-        "the notebook's own final runs are not part of the setup"
-    order = [nb.cells.index(c) for c in cells]
-    assert order == sorted(order), "cells run in the notebook's order"
+def test_every_row_is_a_job_and_the_final_rows_have_both_seeds():
+    found = ablation.jobs()
+    for kind, (rows, final) in experiments.TABLES.items():
+        for name in rows:
+            seeds = [s for k, n, s in found if (k, n) == (kind, name)]
+            assert seeds == ([42, 7] if rows[name] == final and name == experiments.final_row(kind) else [42])
+    assert len(found) == sum(len(rows) for rows, _ in experiments.TABLES.values()) + 2
+
+
+def test_rows_are_the_last_kept_row_plus_one_change():
+    rows, final = experiments.chain({"a": 1}, [("x", {"b": 2}, True), ("y", {"c": 3}, False), ("z", {"d": 4}, True)])
+    assert rows == {"x": {"a": 1, "b": 2}, "y": {"a": 1, "b": 2, "c": 3}, "z": {"a": 1, "b": 2, "d": 4}}
+    assert final == rows["z"]
+    assert experiments.GAN_ROWS["final without minibatch std"]["minibatch_std"] is False
+    assert experiments.FINAL_GAN["minibatch_std"] is True and experiments.FINAL_GAN["ema"] == 0.999
+
+
+def _ablation(*args, **env):
+    return subprocess.run([sys.executable, str(ROOT / "benchmarks" / "ablation.py"), *args],
+                          capture_output=True, text=True, env=dict(os.environ, **env))
+
+
+def test_gan_epochs_is_refused_and_short_rows_never_go_into_the_table():
+    done = _ablation("--list", GAN_EPOCHS="5")
+    assert done.returncode == 2 and done.stderr.strip() == \
+        "ablation: every table row trains the full 100 epochs; unset GAN_EPOCHS"
+    short = _ablation("--epochs", "3", GAN_EPOCHS="")
+    assert short.returncode == 2 and "--results DIR" in short.stderr
+    assert "\n" not in short.stderr.strip()
 
 
 @pytest.mark.parametrize("kind", ["gan", "cgan"])
 def test_committed_table_has_every_row_from_a_full_run(nb, kind):
-    text = _outputs(nb, f'print(table("{kind}"')
+    text = _outputs(nb, f'print(experiments.table("{kind}"')
     assert "not run yet" not in text, "every row of the table has a result (make ablation)"
     lines = text.strip().splitlines()
     assert lines[2].startswith("real test images")
-    assert len(lines) >= 2 + 1 + 3, "the real reference, several settings"
-    for path in (ROOT / "benchmarks" / "ablation").glob(f"{kind}-*.json"):
-        result = json.loads(path.read_text())
-        assert result["epochs"] == 100 and result["kind"] == kind
-        prefix = f"{result['name']:32s} {result['seed']:>4} "
-        shown = [line for line in lines if line.startswith(prefix)]
-        if result["seed"] == 42:
-            assert len(shown) == 1, f"{path.name} is a row of the table"
-        for line in shown:  # the table shows the saved numbers
-            assert line[len(prefix):].split()[0] == f"{result['quality']['score']:.2f}", line
+    for name in experiments.TABLES[kind][0]:
+        for seed in experiments.row_seeds(kind, name):
+            result = experiments.load_row(kind, name, seed)     # refuses results of other settings
+            assert result is not None and result["epochs"] == 100
+            prefix = f"{name:32s} {seed:>4} "
+            shown = [line for line in lines if line.startswith(prefix)]
+            assert len(shown) == 1, f"{name} seed {seed} is a row of the table"
+            assert shown[0][len(prefix):].split()[0] == f"{result['quality']['score']:.2f}", shown[0]
 
 
 @pytest.mark.parametrize("kind", ["gan", "cgan"])
 def test_notebooks_own_final_run_reproduces_the_tables_final_row(nb, kind):
     """Same code, same seed: the final run in the notebook measures what make ablation measured."""
-    text = _outputs(nb, f"compare_with_table({kind}, \"{kind}\"")
+    text = _outputs(nb, f'compare_with_table("{kind}", {kind}_quality)')
     rows = {line.split()[0] + (line.split()[1] if line.startswith("table") else ""): line for line in text.splitlines()
             if line.startswith(("this run", "table row"))}
     assert set(rows) == {"this", "tablerow"}, text
@@ -66,3 +87,30 @@ def test_notebooks_own_final_run_reproduces_the_tables_final_row(nb, kind):
     table = [float(v) for v in re.findall(r"-?\d+\.\d+", rows["tablerow"])]
     assert len(ours) == len(table) >= 4
     assert ours == pytest.approx(table, abs=2e-3)
+
+
+@pytest.mark.slow
+def test_a_row_made_by_the_tool_is_what_its_generator_measures(tmp_path, classifier_dir):
+    """make ablation end to end on one short row; its numbers recomputed from the models it kept."""
+    from gan_helpers import checkpoints, classifier
+    from gan_helpers.data import load_mnist
+
+    results, kept = tmp_path / "results", tmp_path / "checkpoints"
+    row = "+ LeakyReLU(0.2)"
+    done = _ablation("--only", f"gan:{row}", "--epochs", "1", "--results", str(results),
+                     "--checkpoints", str(kept), MNIST_NPZ=real_mnist_path(), GAN_EPOCHS="",
+                     GAN_PROJECT_ROOT=str(classifier_dir.parent.parent))
+    assert done.returncode == 0, done.stderr[-2000:]
+    saved = experiments.load_row("gan", row, 42, results, epochs=1)
+    assert saved["settings"] == experiments.GAN_ROWS[row] and saved["steps/s"] > 0
+
+    mnist = load_mnist()
+    judge, _ = classifier.load_or_train_classifier(mnist, classifier_dir)
+    generator, settings = checkpoints.load_generator(kept / experiments.row_path("gan", row, 42).stem)
+    quality = experiments.measure(generator, settings, judge, classifier.features(judge, mnist.x_test))
+    for key in ("score", "top class", "rarest class", "FD"):
+        assert quality[key] == pytest.approx(saved["quality"][key], rel=1e-4), key
+    assert np.isclose(sum(quality["shares"]), 1.0)
+    line = next(l for l in experiments.table("gan", saved["quality"], results, epochs=1).splitlines()
+                if l.startswith(row))
+    assert f"{saved['quality']['score']:.2f}" in line

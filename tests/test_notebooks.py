@@ -80,12 +80,14 @@ def _run_copy(nb_name, tmp_path, monkeypatch, epochs=1):
     (project / "notebooks").mkdir(parents=True)
     shutil.copy(ROOT / "notebooks" / nb_name, project / "notebooks" / nb_name)
     monkeypatch.setenv("GAN_EPOCHS", str(epochs))
+    monkeypatch.setenv("GAN_PROJECT_ROOT", str(project))   # checkpoints/ and samples/ go to the copy
     nb = nbformat.read(project / "notebooks" / nb_name, as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(project / "notebooks")}}).execute()
     return project, nb
 
 
+@pytest.mark.slow
 def test_rerun_draws_the_same_pictures(tmp_path, monkeypatch):
     pa, nba = _run_copy("01_gan.ipynb", tmp_path / "a", monkeypatch)
     pb, _ = _run_copy("01_gan.ipynb", tmp_path / "b", monkeypatch)

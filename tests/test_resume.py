@@ -1,20 +1,20 @@
 """kill -9 in the middle of training costs at most the epoch that was running.
 
-Notebook 1 runs in a subprocess (nbclient) on a copy of the project; when its second
-checkpoint appears, the whole process group (client and kernel) gets SIGKILL part-way
-into the next epoch. A second run of the same notebook must resume from the last
-completed epoch, finish at total_epoch, and leave a checkpoint that loads.
+Notebook 1 runs in a subprocess (nbclient) on a copy of the project. A cell added to the
+copy makes the kernel send itself SIGKILL at a fixed point: after the first of the three
+chunks of epoch 2 (0-based), i.e. part-way into the third epoch, two checkpoints saved.
+A second run of the unchanged notebook must resume from the last completed epoch,
+finish at total_epoch, and leave a checkpoint that loads.
 """
 
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
 
+import nbformat
 import pytest
 
 from conftest import ROOT, real_mnist_path
@@ -41,11 +41,35 @@ def _completed_epochs(folder):
     return int(m.group(1)) if m else 0
 
 
-def _run(project, out_name, env):
+# Inserted before the training cell of the first run only: SIGKILL once epoch 2 has run one chunk.
+KILL_CELL = """
+import os, signal
+from gan_helpers import training
+
+_progress_bar = training.progress_bar
+
+
+def _bar_that_kills(total, **kwargs):
+    bar = _progress_bar(total, **kwargs)
+    update = bar.update
+
+    def update_then_maybe_die(n=1):
+        update(n)
+        if bar.n > 2 * total_batch:             # inside epoch 2: epochs 0 and 1 are saved
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    bar.update = update_then_maybe_die
+    return bar
+
+
+training.progress_bar = _bar_that_kills
+"""
+
+
+def _run(project, notebook, out_name, env):
     nb_dir = project / "notebooks"
-    return subprocess.Popen([sys.executable, "-c", RUNNER, str(nb_dir / "01_gan.ipynb"), str(nb_dir),
-                             str(project / out_name)], env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.run([sys.executable, "-c", RUNNER, str(nb_dir / notebook), str(nb_dir),
+                           str(project / out_name)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _stdout(path):
@@ -56,39 +80,34 @@ def _stdout(path):
                    for o in c.outputs if o.output_type == "stream")
 
 
+@pytest.mark.slow
 def test_sigkill_mid_epoch_then_resume(tmp_path):
-    env = dict(os.environ, MNIST_NPZ=real_mnist_path(), GAN_EPOCHS="5")
     project = tmp_path / "project"
+    env = dict(os.environ, MNIST_NPZ=real_mnist_path(), GAN_EPOCHS="5", GAN_PROJECT_ROOT=str(project))
     (project / "notebooks").mkdir(parents=True)
     shutil.copy(ROOT / "notebooks" / "01_gan.ipynb", project / "notebooks")
+    nb = nbformat.read(project / "notebooks" / "01_gan.ipynb", as_version=4)
+    training_cell = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "run.fit(" in c.source)
+    nb.cells.insert(training_cell, nbformat.v4.new_code_cell(KILL_CELL))
+    nbformat.write(nb, project / "notebooks" / "killed.ipynb")
     ckpt_dir = project / "checkpoints" / "gan"
 
-    first = _run(project, "first.ipynb", env)
-    try:
-        deadline = time.monotonic() + 600
-        while _completed_epochs(ckpt_dir) < 2:
-            assert first.poll() is None, "the first run ended before it could be killed"
-            assert time.monotonic() < deadline, "no second checkpoint within 10 minutes"
-            time.sleep(0.05)
-        time.sleep(0.4)  # part-way into the third epoch (an epoch takes about a second here)
-    finally:
-        os.killpg(first.pid, signal.SIGKILL)
-        first.wait()
+    first = _run(project, "killed.ipynb", "first.ipynb", env)
+    assert first.returncode != 0, "the kernel died, so the first run failed"
     killed_at = _completed_epochs(ckpt_dir)
-    assert 2 <= killed_at < 5, f"killed after {killed_at} epochs: not mid-training"
+    assert killed_at == 2, f"killed after {killed_at} saved epochs, expected 2 (part-way into the third)"
 
     # What the kill left behind loads.
     generator, settings = checkpoints.load_generator(ckpt_dir)
     assert settings["kind"] == "gan"
 
-    second = _run(project, "second.ipynb", env)
-    assert second.wait(timeout=900) == 0, "the resumed run failed"
+    second = _run(project, "01_gan.ipynb", "second.ipynb", env)
+    assert second.returncode == 0, "the resumed run failed"
     text = _stdout(project / "second.ipynb")
     m = re.search(r"resuming after epoch (\d{4}) \((\d+) of 5 epochs done\)", text)
     assert m, "the second run resumed from the checkpoint"
     resumed_from = int(m.group(2))
-    assert resumed_from >= killed_at, "no completed epoch was lost"
-    assert resumed_from >= 2
+    assert resumed_from == killed_at == 2, "no completed epoch was lost"
     epochs_run = [int(e) for e in re.findall(r"^Epoch (\d{4})", text, re.M)]
     assert epochs_run == list(range(resumed_from, 5)), "it continues with the next epoch and stops at total_epoch"
     assert _completed_epochs(ckpt_dir) == 5

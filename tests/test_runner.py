@@ -126,6 +126,6 @@ def test_fewer_images_than_one_batch_is_one_clear_line(tmp_path):
                                "use more images or a smaller batch_size")
 
 
-def test_run_wants_sample_dir_and_sample_rows_together(tmp_path):
-    with pytest.raises(ValueError, match="both sample_dir and sample_rows"):
+def test_a_sample_dir_needs_sample_rows(tmp_path):
+    with pytest.raises(ValueError, match="sample_dir needs sample_rows"):
         runner.Run({}, None, None, None, None, None, sample_dir=tmp_path)
