@@ -5,8 +5,15 @@
 
 ``FILE`` ending in ``.png`` gets a grid (ten images a row); ``.npz`` gets ``images``
 (float32, (N, 28, 28), in [0, 1]) and ``labels`` (int, (N,): the requested digit, or -1
-for the vanilla GAN). The same seed gives the same output. Exit status: 0 done, 1 no
-usable checkpoint, 2 bad arguments.
+for the vanilla GAN). The same seed gives the same output. ``DIR`` defaults to
+``checkpoints/KIND`` of the project (see :mod:`gan_helpers.paths`; ``$GAN_PROJECT_ROOT``
+moves it).
+
+Exit status: 0 done; 1 no usable checkpoint, or ``FILE`` cannot be written (its folder is
+missing, it is a folder, no permission, disk full), said in one line and with nothing
+left behind; 2 bad arguments, with the usage.
+
+TensorFlow is imported only to draw the samples: ``--help`` and argument errors answer at once.
 """
 
 from __future__ import annotations
@@ -16,17 +23,11 @@ import io
 import sys
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK_FOR = {"gan": "notebooks/01_gan.ipynb (through step #12, training)",
-                "cgan": "notebooks/02_conditional_gan.ipynb (through step #9, training)",
-                "gan-better": "notebooks/03_going_further.ipynb (through step #6, training)",
-                "cgan-better": "notebooks/03_going_further.ipynb (through step #7, training)"}
+from . import paths
+from .files import is_disk_full, reason, why_not_writable
 
-
-def notebook_for(directory: Path, kind: str) -> str:
-    """Which notebook makes the checkpoint folder ``directory`` (by its name; else by the kind)."""
-    return NOTEBOOK_FOR.get(Path(directory).name, NOTEBOOK_FOR[kind])
 MAX_COUNT = 10000
+SUFFIXES = (".png", ".npz")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,7 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--digit", type=int, help="cgan only: the digit to draw, 0-9 (default: 0,1,...,9 in turn)")
     sample.add_argument("--count", type=int, default=10, help=f"how many images, 1-{MAX_COUNT} (default 10)")
     sample.add_argument("--seed", type=int, default=0, help="noise seed; the same seed gives the same images (default 0)")
-    sample.add_argument("--checkpoint", type=Path, help="checkpoint folder (default: checkpoints/KIND in the project)")
+    sample.add_argument("--checkpoint", type=Path,
+                        help=f"checkpoint folder (default: {str(paths.checkpoint_dir('KIND')).replace('%', '%%')}; "
+                             f"${paths.ROOT_ENV} moves it)")
     sample.add_argument("--out", type=Path, required=True, help="output file: .png (grid) or .npz (arrays)")
     return parser, sample
 
@@ -54,10 +57,23 @@ def _check(sample, args) -> None:
         sample.error(f"--digit must be 0-9, got {args.digit}")
     if not 0 <= args.seed < 2**63:
         sample.error(f"--seed must be a non-negative integer, got {args.seed}")
-    if args.out.suffix.lower() not in (".png", ".npz"):
+    if args.out.suffix.lower() not in SUFFIXES and not args.out.is_dir():  # a folder: see _output_problem
         sample.error(f"--out must end in .png or .npz, got {args.out.name!r}")
-    if args.out.parent and not args.out.parent.exists():
-        sample.error(f"--out: folder {str(args.out.parent)!r} does not exist")
+
+
+def _output_problem(args) -> str | None:
+    """One line (for exit status 1) if ``--out`` cannot be written; checked before TensorFlow is loaded."""
+    out = args.out
+    why = why_not_writable(out)
+    if why is None:
+        return None
+    if out.is_dir():
+        fix = f"name a file in it, e.g. --out {out / (args.kind + '.png')}"
+    elif not out.parent.exists():
+        fix = f"create the folder (mkdir -p {out.parent}) or choose another --out"
+    else:
+        fix = "choose another --out"
+    return f"cannot write {out} ({why}); {fix}"
 
 
 def sample(args) -> int:
@@ -66,10 +82,10 @@ def sample(args) -> int:
     from . import checkpoints, models, plotting
     from .files import write_bytes_atomic
 
-    directory = args.checkpoint or PROJECT_ROOT / "checkpoints" / args.kind
+    directory = args.checkpoint or paths.checkpoint_dir(args.kind)
     try:
         generator, settings = checkpoints.load_generator(
-            directory, expect_kind=args.kind, how_to_make=f"run {notebook_for(directory, args.kind)} first")
+            directory, expect_kind=args.kind, how_to_make=paths.how_to_make(directory, args.kind))
     except checkpoints.CheckpointError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -88,7 +104,12 @@ def sample(args) -> int:
     else:
         rows = [images[i:i + 10] for i in range(0, args.count, 10)]
         data = plotting.images_to_png(rows, scale=2)
-    write_bytes_atomic(args.out, data)
+    try:
+        write_bytes_atomic(args.out, data)  # a failure leaves the old file (if any) and no temporary file
+    except OSError as exc:
+        fix = "free some disk space or choose another --out" if is_disk_full(exc) else "choose another --out"
+        print(f"error: cannot write {args.out} ({reason(exc)}); {fix}", file=sys.stderr)
+        return 1
     what = f"digit {args.digit}" if args.digit is not None else ("digits 0-9 in turn" if args.kind == "cgan" else "")
     print(f"wrote {args.out} ({args.count} {args.kind} images{', ' + what if what else ''}, seed {args.seed})")
     return 0
@@ -97,10 +118,14 @@ def sample(args) -> int:
 def main(argv=None) -> int:
     parser, sample_parser = _parser()
     args = parser.parse_args(argv)
+    if args.command != "sample":  # pragma: no cover - argparse rejects other commands
+        return 2
     _check(sample_parser, args)
-    if args.command == "sample":
-        return sample(args)
-    return 2  # pragma: no cover - argparse rejects other commands
+    problem = _output_problem(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
+    return sample(args)
 
 
 if __name__ == "__main__":

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
+from . import paths
 from .errors import MnistDataError
 
 ENV_VAR = "MNIST_NPZ"
 EXAMPLE_PATH = "../shared/data/mnist-offline.npz"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KEYS = ("x_train", "y_train", "x_test", "y_test")
 N_CLASS = 10
 IMAGE_SHAPE = (28, 28)
@@ -51,15 +51,16 @@ def _fail(message: str) -> MnistDataError:
 
 
 def _resolve(path_text: str) -> Path:
-    """A relative MNIST_NPZ is looked up from the current folder, then from the project root.
+    """A relative MNIST_NPZ is looked up from the current folder, then from the checkout.
 
-    The notebooks run inside ``notebooks/``, while README's example path is
-    relative to the project root; both work.
+    The notebooks run inside ``notebooks/``, while README's example path is relative to the
+    checkout that holds ``gan_helpers/`` (:data:`paths.PACKAGE_ROOT`, also when
+    ``$GAN_PROJECT_ROOT`` moves the checkpoints elsewhere); both work.
     """
     path = Path(path_text).expanduser()
     if path.is_absolute() or path.exists():
         return path
-    from_root = PROJECT_ROOT / path
+    from_root = paths.PACKAGE_ROOT / path
     return from_root if from_root.exists() else path
 
 
@@ -88,7 +89,8 @@ def read_npz(path_text: str) -> dict:
     path = _resolve(path_text)
     name = f"{ENV_VAR}={path_text}"
     if not path.exists():
-        raise _fail(f"{name}: no such file; set {ENV_VAR} to an existing .npz, "
+        where = "" if path.is_absolute() else f" in {Path.cwd()} or {paths.PACKAGE_ROOT}"
+        raise _fail(f"{name}: no such file{where}; set {ENV_VAR} to an existing .npz, "
                     f"e.g. {ENV_VAR}={EXAMPLE_PATH}")
     if path.is_dir():
         raise _fail(f"{name} is a folder; set {ENV_VAR} to the .npz file inside it, "

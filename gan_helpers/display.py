@@ -10,7 +10,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from . import paths
 
 
 def _highlight(code: str) -> str:
@@ -18,9 +18,10 @@ def _highlight(code: str) -> str:
 
 
 def _where(obj) -> str:
+    """``gan_helpers/models.py:23``: the file (relative to the checkout) and line to edit."""
     path = Path(inspect.getsourcefile(obj)).resolve()
     try:
-        path = path.relative_to(PROJECT_ROOT)
+        path = path.relative_to(paths.PACKAGE_ROOT)
     except ValueError:
         pass
     line = inspect.getsourcelines(obj)[1]

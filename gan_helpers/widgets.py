@@ -4,17 +4,22 @@ They rebuild the generator from a checkpoint folder (``settings.json`` + weights
 they work in a fresh kernel without training. Each view also carries a static PNG of what
 it shows (``_repr_mimebundle_``), which is what a saved notebook on the web or the printed
 handout displays where no widget can live.
+
+Folders default to the project's (:mod:`gan_helpers.paths`: ``checkpoints/cgan``,
+``checkpoints/gan``, ``samples/gan``); any other folder, e.g. ``paths.checkpoint_dir("cgan-better")``,
+can be passed. A missing checkpoint or sample folder shows one line naming the notebook to run.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 from pathlib import Path
 
 import ipywidgets as W
 import numpy as np
 
-from . import checkpoints, models, plotting
+from . import checkpoints, models, paths, plotting
 
 
 class View(W.VBox):
@@ -35,24 +40,26 @@ class View(W.VBox):
 
 def _message(text: str) -> W.HTML:
     return W.HTML(f'<div style="padding:6px;border-left:4px solid #d9534f;background:#fdf2f2">'
-                  f"{text}</div>")
+                  f"{html.escape(text, quote=False)}</div>")
 
 
-def _load(directory, kind, how_to_make):
+def _load(directory, kind):
     try:
-        return checkpoints.load_generator(directory, expect_kind=kind, how_to_make=how_to_make)
+        return checkpoints.load_generator(directory, expect_kind=kind,
+                                          how_to_make=paths.how_to_make(directory, kind))
     except checkpoints.CheckpointError as exc:
         return None, str(exc)
 
 
-def digit_slider(checkpoint_dir="../checkpoints/cgan", count=10, seed=0):
+def digit_slider(checkpoint_dir=None, count=10, seed=0):
     """Notebook 2: pick a digit (0-9), a noise seed and how many samples; the images redraw at once.
 
     Moving only the digit keeps the noise, so the same "handwriting" draws another digit.
+    ``checkpoint_dir``: default ``paths.checkpoint_dir("cgan")``.
     """
-    from .__main__ import notebook_for
-
-    generator, settings = _load(checkpoint_dir, "cgan", f"run {notebook_for(checkpoint_dir, 'cgan')} first")
+    if checkpoint_dir is None:
+        checkpoint_dir = paths.checkpoint_dir("cgan")
+    generator, settings = _load(checkpoint_dir, "cgan")
     if generator is None:
         return _message(settings)
     n_class = settings["n_class"]
@@ -89,10 +96,14 @@ def digit_slider(checkpoint_dir="../checkpoints/cgan", count=10, seed=0):
     return view
 
 
-def latent_walk(checkpoint_dir="../checkpoints/gan", seed_a=0, seed_b=1, frames=11):
-    """Notebook 1: a slider t from 0 to 1 walks in a straight line from noise A to noise B."""
-    generator, settings = _load(checkpoint_dir, "gan",
-                                "run notebook 01 from the top through step #12 (training) first")
+def latent_walk(checkpoint_dir=None, seed_a=0, seed_b=1, frames=11):
+    """Notebook 1: a slider t from 0 to 1 walks in a straight line from noise A to noise B.
+
+    ``checkpoint_dir``: default ``paths.checkpoint_dir("gan")``.
+    """
+    if checkpoint_dir is None:
+        checkpoint_dir = paths.checkpoint_dir("gan")
+    generator, settings = _load(checkpoint_dir, "gan")
     if generator is None:
         return _message(settings)
     import tensorflow as tf
@@ -122,15 +133,20 @@ def latent_walk(checkpoint_dir="../checkpoints/gan", seed_a=0, seed_b=1, frames=
     return view
 
 
-def epoch_browser(sample_dir="../samples/gan"):
-    """Notebook 1: a slider over the saved sample grids, epoch by epoch."""
-    paths = sorted(Path(sample_dir).glob("[0-9][0-9][0-9].png"))
-    if not paths:
-        return _message(f"no sample grids in {sample_dir}; run the training cell first")
-    epochs = [int(p.stem) for p in paths]
+def epoch_browser(sample_dir=None):
+    """Notebook 1: a slider over the saved sample grids, epoch by epoch.
+
+    ``sample_dir``: default ``paths.sample_dir("gan")``.
+    """
+    if sample_dir is None:
+        sample_dir = paths.sample_dir("gan")
+    grids = sorted(Path(sample_dir).glob("[0-9][0-9][0-9].png"))
+    if not grids:
+        return _message(f"no sample grids in {sample_dir}; {paths.how_to_make(sample_dir, 'gan')}")
+    epochs = [int(p.stem) for p in grids]
     slider = W.SelectionSlider(options=epochs, value=epochs[-1], description="epoch")
     image = W.Image(format="png")
-    view = View([slider, image], static_png=paths[-1].read_bytes())
+    view = View([slider, image], static_png=grids[-1].read_bytes())
 
     def redraw(*_):
         image.value = plotting.sample_path(sample_dir, slider.value).read_bytes()

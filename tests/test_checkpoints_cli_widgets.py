@@ -1,8 +1,8 @@
 """Checkpoints (resume, settings), the sample command line and the widgets, driven from Python."""
 
+import errno
 import json
-import subprocess
-import sys
+import shutil
 
 import keras
 import numpy as np
@@ -99,10 +99,13 @@ def test_damaged_checkpoint_says_what_to_do(tmp_path):
 
 
 # --- command line ------------------------------------------------------------------
+# Help, argument errors and an unusable --out (no TensorFlow needed) are in test_cli.py.
 
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "gan_helpers", *map(str, args)],
-                          capture_output=True, text=True)
+def _one_line(err):
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert "Traceback" not in err
+    return lines[0]
 
 
 def test_cli_npz_is_deterministic_and_in_the_documented_format(cgan_dir, tmp_path):
@@ -133,64 +136,72 @@ def test_cli_gan_labels_and_png_grid(gan_dir, tmp_path):
     assert img.format == "PNG" and img.width > img.height > 28, "two rows of up to ten images"
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["sample", "gan", "--digit", "3"], "--digit is for cgan only"),
-    (["sample", "cgan", "--digit", "10"], "--digit must be 0-9"),
-    (["sample", "cgan", "--count", "0"], "--count must be 1-10000"),
-    (["sample", "cgan", "--count", "10001"], "--count must be 1-10000"),
-    (["sample", "cgan", "--count", "x"], "invalid int value"),
-    (["sample", "dcgan"], "invalid choice"),
-    (["sample", "cgan", "--out", "x.jpg"], "must end in .png or .npz"),
-    (["sample", "cgan", "--out", "/no/such/dir/x.png"], "does not exist"),
-    (["sample", "cgan"], None),  # --out missing
+def test_cli_reads_the_projects_checkpoint_folder_by_default(cgan_dir, tmp_path, monkeypatch, capsys):
+    """No --checkpoint: checkpoints/KIND of the project ($GAN_PROJECT_ROOT moves it, as `make test` does)."""
+    monkeypatch.setenv("GAN_PROJECT_ROOT", str(tmp_path / "project"))
+    assert main(["sample", "cgan", "--out", str(tmp_path / "x.npz")]) == 1
+    line = _one_line(capsys.readouterr().err)
+    assert f"no checkpoint in {tmp_path / 'project' / 'checkpoints' / 'cgan'}" in line
+    assert "run notebooks/02_conditional_gan.ipynb (through step #9" in line
+    assert not (tmp_path / "x.npz").exists()
+
+    shutil.copytree(cgan_dir, tmp_path / "project" / "checkpoints" / "cgan")
+    assert main(["sample", "cgan", "--digit", "2", "--count", "3", "--out", str(tmp_path / "x.npz")]) == 0
+    generator, settings = checkpoints.load_generator(cgan_dir)
+    np.testing.assert_allclose(np.load(tmp_path / "x.npz")["images"],
+                               models.generate(generator, settings, 3, seed=0, digit=2).reshape(3, 28, 28), atol=1e-6)
+
+
+@pytest.mark.parametrize("folder,kind,notebook", [
+    ("none", "cgan", "notebooks/02_conditional_gan.ipynb (through step #9"),
+    ("gan", "gan", "notebooks/01_gan.ipynb (through step #12"),
+    ("gan-better", "gan", "notebooks/03_going_further.ipynb (through step #6"),
+    ("cgan-better", "cgan", "notebooks/03_going_further.ipynb (through step #7"),
 ])
-def test_cli_bad_arguments_exit_2_with_usage(args, needle, tmp_path, capsys):
-    if "--out" not in args and args != ["sample", "cgan"]:
-        args = args + ["--out", str(tmp_path / "x.png")]
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    assert info.value.code == 2
-    err = capsys.readouterr().err
-    assert "usage: python -m gan_helpers sample" in err
-    if needle:
-        assert needle in err
-    assert not list(tmp_path.iterdir()), "nothing is written"
+def test_cli_without_checkpoint_exits_1_naming_the_notebook(folder, kind, notebook, tmp_path, capsys):
+    out = tmp_path / "x.png"
+    assert main(["sample", kind, "--checkpoint", str(tmp_path / folder), "--out", str(out)]) == 1
+    line = _one_line(capsys.readouterr().err)
+    assert f"no checkpoint in {tmp_path / folder}" in line and notebook in line
+    assert not out.exists()
 
 
-def test_cli_exit_codes_from_a_real_process(tmp_path):
-    out = _cli("sample", "gan", "--digit", "1", "--out", tmp_path / "x.png")
-    assert out.returncode == 2 and "--digit is for cgan only" in out.stderr
-
-
-def test_cli_without_checkpoint_exits_1_naming_the_notebook(tmp_path):
-    out = _cli("sample", "cgan", "--checkpoint", tmp_path / "none", "--out", tmp_path / "x.png")
-    assert out.returncode == 1
-    assert out.stderr.strip().count("\n") == 0, "one line"
-    assert "no checkpoint in" in out.stderr and "notebooks/02_conditional_gan.ipynb" in out.stderr
+def test_cli_wrong_kind_of_checkpoint(gan_dir, tmp_path, capsys):
+    assert main(["sample", "cgan", "--checkpoint", str(gan_dir), "--out", str(tmp_path / "x.png")]) == 1
+    assert "holds a 'gan' checkpoint" in _one_line(capsys.readouterr().err)
     assert not (tmp_path / "x.png").exists()
-    better = _cli("sample", "gan", "--checkpoint", tmp_path / "gan-better", "--out", tmp_path / "x.png")
-    assert better.returncode == 1 and "notebooks/03_going_further.ipynb (through step #6" in better.stderr
 
 
-def test_cli_wrong_kind_of_checkpoint(gan_dir, tmp_path):
-    out = _cli("sample", "cgan", "--checkpoint", gan_dir, "--out", tmp_path / "x.png")
-    assert out.returncode == 1 and "holds a 'gan' checkpoint" in out.stderr
-
-
-def test_cli_failed_write_leaves_no_file(cgan_dir, tmp_path, monkeypatch):
+@pytest.mark.parametrize("broken,error,expected", [
+    # the disk fills up while the data is written
+    ("fsync", OSError(errno.ENOSPC, "No space left on device"),
+     "(No space left on device); free some disk space or choose another --out"),
+    # the folder refuses the rename (no write permission: tests run as root, where chmod blocks nothing)
+    ("replace", PermissionError(errno.EACCES, "Permission denied"), "(Permission denied); choose another --out"),
+])
+@pytest.mark.parametrize("old", [None, b"old"])
+def test_cli_failed_write_says_so_in_one_line_and_leaves_no_file(broken, error, expected, old, cgan_dir,
+                                                                 tmp_path, monkeypatch, capsys):
     import gan_helpers.files
 
     out = tmp_path / "x.npz"
-    out.write_bytes(b"old")
+    if old is not None:
+        out.write_bytes(old)
 
-    def broken_replace(src, dst):
-        raise OSError("disk full")
+    def fail(*args, **kwargs):
+        raise error
 
-    monkeypatch.setattr(gan_helpers.files.os, "replace", broken_replace)
-    with pytest.raises(OSError):
-        main(["sample", "cgan", "--checkpoint", str(cgan_dir), "--out", str(out)])
-    assert out.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["x.npz"]
+    monkeypatch.setattr(gan_helpers.files.os, broken, fail)
+    assert main(["sample", "cgan", "--checkpoint", str(cgan_dir), "--out", str(out)]) == 1
+    monkeypatch.undo()
+    captured = capsys.readouterr()
+    assert _one_line(captured.err) == f"error: cannot write {out} {expected}"
+    assert "wrote" not in captured.out
+    if old is None:
+        assert list(tmp_path.iterdir()) == [], "no partial file, no temporary file"
+    else:
+        assert out.read_bytes() == old, "the old file is kept whole"
+        assert [p.name for p in tmp_path.iterdir()] == ["x.npz"], "no temporary file"
 
 
 # --- widgets -----------------------------------------------------------------------
@@ -224,6 +235,29 @@ def test_digit_slider_without_checkpoint_says_which_cells_to_run(tmp_path):
     assert "no checkpoint in" in view.value and "02_conditional_gan.ipynb" in view.value and "#9" in view.value
     better = widgets.digit_slider(tmp_path / "cgan-better")
     assert "03_going_further.ipynb" in better.value and "#7" in better.value
+    odd = widgets.digit_slider(tmp_path / "R&D" / "cgan")
+    assert "R&amp;D" in odd.value, "the message is HTML: a folder name is escaped, not markup"
+
+
+def test_widgets_use_the_projects_folders_by_default(cgan_dir, gan_dir, tmp_path, monkeypatch):
+    """In a notebook `widgets.digit_slider()` etc. need no path: checkpoints/ and samples/ of the project."""
+    project = tmp_path / "project"
+    monkeypatch.setenv("GAN_PROJECT_ROOT", str(project))
+    missing = [widgets.digit_slider().value, widgets.latent_walk().value, widgets.epoch_browser().value]
+    assert str(project / "checkpoints" / "cgan") in missing[0] and "02_conditional_gan.ipynb" in missing[0]
+    assert str(project / "checkpoints" / "gan") in missing[1] and "01_gan.ipynb (through step #12" in missing[1]
+    assert str(project / "samples" / "gan") in missing[2] and "01_gan.ipynb" in missing[2]
+
+    shutil.copytree(cgan_dir, project / "checkpoints" / "cgan")
+    shutil.copytree(gan_dir, project / "checkpoints" / "gan")
+    from gan_helpers import plotting
+
+    plotting.save_grid([np.zeros((10, 784))], plotting.sample_path(project / "samples" / "gan", 4))
+    slider = widgets.digit_slider(count=2, seed=1)
+    generator, settings = checkpoints.load_generator(cgan_dir)
+    np.testing.assert_allclose(slider.last_images, models.generate(generator, settings, 2, seed=1, digit=0), atol=1e-6)
+    assert widgets.latent_walk().last_images.shape == (1, 784)
+    assert widgets.epoch_browser().controls["epoch"].options == (4,)
 
 
 def test_latent_walk_and_epoch_browser(gan_dir, tmp_path):
@@ -238,7 +272,9 @@ def test_latent_walk_and_epoch_browser(gan_dir, tmp_path):
     np.testing.assert_allclose(start, generator(za).numpy(), atol=1e-6)
     np.testing.assert_allclose(end, generator(zb).numpy(), atol=1e-6)
     np.testing.assert_allclose(view.last_images, generator(0.5 * za + 0.5 * zb).numpy(), atol=1e-5)
-    assert "notebook 01" in widgets.latent_walk(tmp_path / "none").value
+    missing = widgets.latent_walk(tmp_path / "none").value
+    assert "no checkpoint in" in missing and "notebooks/01_gan.ipynb (through step #12" in missing
+    assert "03_going_further.ipynb (through step #6" in widgets.latent_walk(tmp_path / "gan-better").value
 
     from gan_helpers import plotting
 
@@ -249,6 +285,7 @@ def test_latent_walk_and_epoch_browser(gan_dir, tmp_path):
     browser.controls["epoch"].value = 9
     assert browser.image.value == (tmp_path / "s" / "009.png").read_bytes()
     assert "no sample grids" in widgets.epoch_browser(tmp_path / "empty").value
+    assert "03_going_further.ipynb" in widgets.epoch_browser(tmp_path / "gan-better").value
 
 
 @pytest.mark.parametrize("kind", ["gan", "cgan"])

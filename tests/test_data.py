@@ -6,8 +6,8 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT, real_mnist_path
-from gan_helpers import data
+from conftest import real_mnist_path
+from gan_helpers import data, paths
 from gan_helpers.errors import MnistDataError
 
 
@@ -35,13 +35,36 @@ def test_real_offline_file_loads():
     assert mnist.y_train[0].argmax() == 5 and mnist.y_test[0].argmax() == 7
 
 
-def test_relative_path_is_found_from_the_project_root(monkeypatch, tmp_path):
+def test_readmes_relative_path_works_from_any_folder(monkeypatch, tmp_path):
+    """README: MNIST_NPZ=../shared/data/mnist-offline.npz, relative to the checkout, from wherever the kernel runs."""
     path = real_mnist_path()
     rel = "../shared/data/mnist-offline.npz"
-    if not (ROOT / rel).exists():
-        pytest.skip("../shared is not beside the project")
+    if not (paths.PACKAGE_ROOT / rel).exists():
+        pytest.skip("../shared is not beside the checkout")
     monkeypatch.chdir(tmp_path)  # e.g. a kernel running somewhere else
-    assert data.load_mnist(rel).num_train == data.load_mnist(path).num_train
+    monkeypatch.setenv("GAN_PROJECT_ROOT", str(tmp_path / "scratch"))  # `make test` moves only checkpoints/samples
+    monkeypatch.setenv("MNIST_NPZ", rel)
+    assert data.load_mnist().num_train == data.load_mnist(path).num_train
+
+
+def test_relative_path_is_looked_up_in_the_current_folder_then_in_the_checkout(write_npz, monkeypatch, tmp_path):
+    checkout = tmp_path / "checkout"
+    (checkout / "data").mkdir(parents=True)
+    write_npz().replace(checkout / "data" / "m.npz")  # 30 training images
+    monkeypatch.setattr(paths, "PACKAGE_ROOT", checkout)
+    monkeypatch.setenv("GAN_PROJECT_ROOT", str(tmp_path / "scratch"))
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    monkeypatch.chdir(notebooks)
+    assert data.load_mnist("data/m.npz").num_train == 30, "found from the checkout"
+
+    (notebooks / "data").mkdir()
+    np.savez(notebooks / "data" / "m.npz", x_train=np.zeros((5, 28, 28), np.uint8), y_train=np.zeros(5, np.uint8),
+             x_test=np.zeros((2, 28, 28), np.uint8), y_test=np.zeros(2, np.uint8))
+    assert data.load_mnist("data/m.npz").num_train == 5, "the current folder comes first"
+
+    msg = _error("data/other.npz")
+    assert f"no such file in {notebooks} or {checkout}" in msg, msg
 
 
 def _error(path):
@@ -54,7 +77,7 @@ def _error(path):
 
 def test_missing_file_names_the_fix(tmp_path):
     msg = _error(tmp_path / "nope.npz")
-    assert "no such file" in msg and "MNIST_NPZ=" in msg and "mnist-offline.npz" in msg
+    assert "no such file;" in msg and "MNIST_NPZ=" in msg and "mnist-offline.npz" in msg
 
 
 def test_folder_instead_of_file(tmp_path):
@@ -109,6 +132,7 @@ def test_wrong_shapes_dtypes_and_labels(write_npz, key, value, expect):
     assert "keras.datasets.mnist" in msg
 
 
+@pytest.mark.slow  # imports TensorFlow in a fresh Python and waits for the download to fail (~7 s)
 def test_no_env_and_no_network_says_set_mnist_npz(tmp_path):
     """A real download attempt that cannot reach the network (proxy on a dead local port)."""
     code = (
