@@ -52,7 +52,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor, Preprocessor, TagRemovePreprocessor
 from traitlets.config import Config
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from .paths import PACKAGE_ROOT
 TEMPLATE_DIR = Path(__file__).resolve().parent / "handout_template"
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 
@@ -410,9 +410,9 @@ class _Parser(argparse.ArgumentParser):
 def main(argv=None) -> int:
     parser = _Parser(prog="python -m gan_helpers.handout",
                      description="Build the classroom handout (HTML + A4 PDF) from the notebooks' saved outputs.")
-    parser.add_argument("--notebooks", type=Path, default=PROJECT_ROOT / "notebooks",
+    parser.add_argument("--notebooks", type=Path, default=PACKAGE_ROOT / "notebooks",
                         help=f"folder with the {NOTEBOOK_GLOB} notebooks (default: notebooks/)")
-    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "handout",
+    parser.add_argument("--out", type=Path, default=PACKAGE_ROOT / "handout",
                         help="output folder (default: handout/)")
     parser.add_argument("--no-code", action="store_true",
                         help="exercise variant: code cells hidden (gan-handout-exercise.*)")
