@@ -1,13 +1,23 @@
 # Two commands are the whole set-up (see README.md):
-#   make lab    JupyterLab on the notebooks (creates .venv from the pip files first if needed)
-#   make test   every test: unit tests + nbval over the notebooks with a short GAN_EPOCHS
+#   make lab        JupyterLab on the notebooks (creates .venv from the pip files first if needed)
+#   make test       every test: unit tests + nbval over the notebooks with a short GAN_EPOCHS
+#   make test-fast  the unit tests only (pytest -m "not slow"), no notebooks
 SHELL := /bin/bash
 PYTHON ?= python3
+# The newest CPython TensorFlow ships wheels for (tensorflow 2.21: cp310-cp313). Keep it in
+# step with environment.yml; raise it when a TensorFlow release adds wheels for a newer Python.
+PYTHON_NEWEST ?= 3.13
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# .venv-complete: written right after `python -m venv` succeeded; .installed: after pip and the
+# import check succeeded. A .venv missing either (an interrupted set-up) is removed and rebuilt.
+VENV_OK := $(VENV)/.venv-complete
 STAMP := $(VENV)/.installed
 TEST_EPOCHS ?= 2
 TEST_RUN := .test-run
+PIP_NOISE := is ignored: it is neither a file nor a directory
+# Imported after pip, before .installed is written: what `make lab`, `make test`, `make handout` need.
+INSTALL_CHECK ?= gan_helpers, gan_helpers.handout, jupyterlab, nbval, pytest, playwright
 
 # A relative MNIST_NPZ is taken from where make runs; the kernels run in notebooks/.
 ifneq ($(strip $(MNIST_NPZ)),)
@@ -15,15 +25,61 @@ export MNIST_NPZ := $(abspath $(MNIST_NPZ))
 endif
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: lab test install clean bench ablation
+.PHONY: lab test test-fast install clean bench ablation ablation-epochs check-python
 
 install: $(STAMP)
 
+# Can $(PYTHON) build the virtual environment? One line saying what to install if not.
+# (Python 2-compatible syntax, so an old `python3` still gets the message.)
+define CHECK_PYTHON_PY
+import sys
+v = sys.version_info[:2]
+newest = tuple(int(x) for x in "$(PYTHON_NEWEST)".split("."))
+if v < (3, 11):
+    sys.exit("make: $(PYTHON) is Python %d.%d; this project needs Python 3.11 or newer: install it, or name one with make PYTHON=python3.12 ..." % v)
+if v > newest:
+    sys.exit("make: $(PYTHON) is Python %d.%d, but TensorFlow ships wheels only up to Python $(PYTHON_NEWEST): install python$(PYTHON_NEWEST) and run make PYTHON=python$(PYTHON_NEWEST) ..." % v)
+try:
+    import venv, ensurepip
+    ensurepip.version()
+except Exception:
+    sys.exit("make: $(PYTHON) cannot create a virtual environment: install python3-venv (Debian/Ubuntu: sudo apt-get install python3-venv)")
+endef
+export CHECK_PYTHON_PY
+
+CHECK_PYTHON = { command -v $(PYTHON) >/dev/null \
+		|| { echo "make: $(PYTHON) not found: install Python 3.11 or newer (Debian/Ubuntu: sudo apt-get install python3 python3-venv), or name one with make PYTHON=..."; exit 1; }; \
+	$(PYTHON) -c "$$CHECK_PYTHON_PY" || exit 1; }
+
+check-python:
+	@$(CHECK_PYTHON)
+	@echo "$(PYTHON) is fine for $(VENV)"
+
+# Set-up in one recipe, so an interrupted run is never mistaken for a finished one:
+# - a .venv made by an older Makefile that installed fine (.installed, no .venv-complete) is kept;
+# - a .venv without .venv-complete (venv interrupted) or without .installed (first install
+#   interrupted or failed), or whose python no longer runs, is removed and made again;
+# - pip's exit status fails make (pipefail; grep only hides one noisy line).
 $(STAMP): pyproject.toml requirements.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt 2>&1 \
-		| grep -v "is ignored: it is neither a file nor a directory" || true
-	@$(PY) -c "import gan_helpers, jupyterlab, nbval" || { echo "install failed: see the pip output above"; exit 1; }
+	@if [ -f $(STAMP) ] && [ ! -f $(VENV_OK) ] && [ -x $(PY) ]; then touch $(VENV_OK); fi
+	@if [ ! -f $(VENV_OK) ] || [ ! -f $(STAMP) ] || ! $(PY) -c "" 2>/dev/null; then \
+		if [ -e $(VENV) ]; then \
+			if [ ! -f $(VENV)/pyvenv.cfg ] && [ -n "$$(find $(VENV) -type f -print -quit)" ]; then \
+				echo "make: $(VENV) exists but is not a virtual environment: move it away, or use make VENV=..."; exit 1; \
+			fi; \
+			echo "make: $(VENV) is incomplete (an interrupted or failed set-up): removing it and starting again"; \
+			rm -rf $(VENV); \
+		fi; \
+		$(CHECK_PYTHON); \
+		echo "$(PYTHON) -m venv $(VENV)"; \
+		$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "make: $(PYTHON) -m venv $(VENV) failed (see above)"; exit 1; }; \
+		touch $(VENV_OK); \
+	fi
+	@echo "$(PY) -m pip install -r requirements.txt   (the first time: a few minutes, about 2.4 GB)"
+	@set -o pipefail; $(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt 2>&1 \
+		| { grep -v "$(PIP_NOISE)" || true; }
+	@$(PY) -c "import $(INSTALL_CHECK)" \
+		|| { echo "make: the install is incomplete (see the output above)"; exit 1; }
 	@touch $@
 
 lab: $(STAMP)
@@ -31,12 +87,19 @@ lab: $(STAMP)
 		--LabApp.default_url=/lab/tree/notebooks/01_gan.ipynb \
 		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-# nbval runs on a copy of the notebooks, so a short test run never overwrites the
-# committed samples/ or a learner's checkpoints/.
+# nbval runs on a copy of the notebooks, and GAN_PROJECT_ROOT points the notebooks and the tests
+# at that copy, so a short test run writes its checkpoints/ and samples/ into $(TEST_RUN)/ and
+# never overwrites the committed samples/ or a learner's checkpoints/.
 test: $(STAMP)
 	@rm -rf $(TEST_RUN) && mkdir -p $(TEST_RUN) && cp -r notebooks $(TEST_RUN)/
-	GAN_EPOCHS=$(TEST_EPOCHS) $(PY) -m pytest tests $(TEST_RUN)/notebooks \
+	GAN_PROJECT_ROOT=$(abspath $(TEST_RUN)) GAN_EPOCHS=$(TEST_EPOCHS) $(PY) -m pytest tests $(TEST_RUN)/notebooks \
 		--nbval-lax --nbval-current-env -p no:cacheprovider $(PYTEST_ARGS)
+
+# The fast tier: unit tests without the ones marked slow, and no notebooks.
+test-fast: $(STAMP)
+	@rm -rf $(TEST_RUN) && mkdir -p $(TEST_RUN)
+	GAN_PROJECT_ROOT=$(abspath $(TEST_RUN)) GAN_EPOCHS=$(TEST_EPOCHS) $(PY) -m pytest -m "not slow" tests \
+		-p no:cacheprovider $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(TEST_RUN) .pytest_cache
@@ -45,9 +108,10 @@ clean:
 # from the notebooks' saved outputs; HANDOUT_CODE=0 gives gan-handout-exercise.* with
 # the code cells hidden. The PDF needs Debian's chromium and fonts-noto-cjk: make system-deps.
 HANDOUT_CODE ?= 1
-# Debian packages for the handout and the browser tests (Chromium prints the PDF, Noto
-# CJK gives it Korean glyphs, poppler's pdftotext/pdffonts check it). Needs root or sudo.
-SYSTEM_DEBS := chromium chromium-driver fonts-noto-cjk poppler-utils
+# Debian packages for the handout and the browser tests (Chromium prints the PDF and is driven
+# by the playwright pip package, Noto CJK gives it Korean glyphs, poppler's pdftotext/pdffonts
+# check it). Needs root or sudo.
+SYSTEM_DEBS := chromium fonts-noto-cjk poppler-utils
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: handout system-deps
@@ -73,5 +137,11 @@ bench: $(STAMP)
 
 # Notebook 3's ablation table: one 100-epoch run per missing row, with the notebook's own code
 # (benchmarks/ablation.py); results in benchmarks/ablation/. ABLATION_ARGS=--list shows the rows.
-ablation: $(STAMP)
+# A GAN_EPOCHS (environment or make command line) is refused before anything is installed.
+ablation: ablation-epochs $(STAMP)
 	$(PY) benchmarks/ablation.py $(ABLATION_ARGS)
+
+ablation-epochs:
+	@if [ -n "$${GAN_EPOCHS//[[:space:]]/}" ]; then \
+		echo "make ablation always trains the full 100 epochs per row; unset GAN_EPOCHS"; exit 1; \
+	fi
