@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import need, noto_cjk_installed
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "02_conditional_gan.ipynb"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -44,12 +46,12 @@ STOP_S = 15            # terminate, then kill
 
 
 def _need_browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"browser test needs Debian's Chromium at {CHROMIUM} (`make system-deps`)")
+    need(CHROMIUM.exists(), f"browser test needs Debian's Chromium at {CHROMIUM} (`make system-deps`)")
+    need(noto_cjk_installed(), "browser test needs the Noto CJK fonts (`make system-deps`)")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError as exc:
-        pytest.skip(f"browser test needs the `playwright` package (pip install -e '.[test]'): {exc}")
+        need(False, f"browser test needs the `playwright` package (pip install -e '.[test]'): {exc}")
 
 
 def _free_port() -> int:
@@ -145,6 +147,7 @@ def lab(tmp_path):
     shutil.copy2(NOTEBOOK, project / "notebooks" / NOTEBOOK.name)
     make_checkpoint(project / "checkpoints" / "cgan", "cgan")
     env = _private_env(tmp_path)
+    env["GAN_PROJECT_ROOT"] = str(project)   # the notebook's paths.checkpoint_dir("cgan") is the tiny one
     _quiet_lab(env, tmp_path)
     proc, base, token, log = _start_lab(project, tmp_path, env)
     try:
@@ -180,6 +183,7 @@ def _image_digest(img) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
 
 
+@pytest.mark.slow
 def test_browser_jupyterlab_digit_slider_redraws_image(lab):
     from playwright.sync_api import expect, sync_playwright
 

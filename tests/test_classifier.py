@@ -1,6 +1,7 @@
 """The in-project MNIST classifier and the label-accuracy measures built on it."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -15,17 +16,17 @@ def mnist():
 
 
 @pytest.fixture(scope="module")
-def trained(mnist, tmp_path_factory):
-    cache = tmp_path_factory.mktemp("classifier")
-    model, info = classifier.load_or_train_classifier(mnist, cache)
-    return model, info, cache
+def trained(mnist, classifier_dir):
+    """The classifier of this test run: trained once, in the folder the notebooks' nbval run uses too."""
+    model, info = classifier.load_or_train_classifier(mnist, classifier_dir)
+    return model, info, classifier_dir
 
 
+@pytest.mark.slow
 def test_classifier_reaches_98_percent_and_is_cached(trained, mnist):
     model, info, cache = trained
-    assert info["loaded"] is False
-    assert info["test_accuracy"] >= 0.98
     assert classifier.accuracy_on_test_set(model, mnist) == pytest.approx(info["test_accuracy"])
+    assert info["test_accuracy"] >= 0.98
     again, info2 = classifier.load_or_train_classifier(mnist, cache)
     assert info2["loaded"] is True
     np.testing.assert_array_equal(classifier.predict_labels(again, mnist.x_test[:500]),
@@ -33,8 +34,10 @@ def test_classifier_reaches_98_percent_and_is_cached(trained, mnist):
     assert sorted(p.name for p in cache.iterdir()) == ["classifier.json", "classifier.weights.h5"]
 
 
-def test_cache_for_other_data_is_not_used(trained, mnist, monkeypatch):
-    _, _, cache = trained
+@pytest.mark.slow
+def test_cache_for_other_data_is_not_used(trained, mnist, monkeypatch, tmp_path):
+    cache = tmp_path / "classifier"          # a copy: the shared cache stays as it is
+    shutil.copytree(trained[2], cache)
     meta = json.loads((cache / "classifier.json").read_text())
     other = data.Mnist(mnist.x_train[:5000], mnist.y_train[:5000], mnist.x_test, mnist.y_test, "subset")
     calls = []
@@ -46,6 +49,7 @@ def test_cache_for_other_data_is_not_used(trained, mnist, monkeypatch):
     assert json.loads((cache / "classifier.json").read_text()) == meta, "the failed model is not cached"
 
 
+@pytest.mark.slow
 def test_real_test_images_score_high(trained, mnist):
     model = trained[0]
     report = classifier.label_report(model, mnist.x_test[:2000], mnist.y_test[:2000])
@@ -55,6 +59,7 @@ def test_real_test_images_score_high(trained, mnist):
     np.testing.assert_allclose(report.confusion.sum(axis=1), np.ones(10))
 
 
+@pytest.mark.slow
 def test_constant_images_do_not(trained):
     model = trained[0]
     requested = np.arange(1000) % 10
@@ -83,6 +88,7 @@ def test_class_shares():
     np.testing.assert_allclose(classifier.class_shares(np.full(50, 4))[4], 1.0)
 
 
+@pytest.mark.slow
 def test_classifier_score_real_digits_high_one_repeated_image_one(trained, mnist):
     model = trained[0]
     assert classifier.classifier_score(model, mnist.x_test) >= 9.5, "issue 8: real test images score >= 9.5"
@@ -90,6 +96,7 @@ def test_classifier_score_real_digits_high_one_repeated_image_one(trained, mnist
     assert classifier.classifier_score(model, one) == pytest.approx(1.0, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_spread_of_ten_real_digits_per_class(trained, mnist):
     model = trained[0]
     labels = mnist.y_test.argmax(1)
@@ -101,6 +108,7 @@ def test_spread_of_ten_real_digits_per_class(trained, mnist):
     assert classifier.class_shares(repeated).max() == 1.0
 
 
+@pytest.mark.slow
 def test_frechet_distance(trained, mnist):
     model = trained[0]
     a = classifier.features(model, mnist.x_test[:3000])
@@ -114,6 +122,7 @@ def test_frechet_distance(trained, mnist):
     assert classifier.frechet_distance(x, y) == pytest.approx(4.0, abs=0.3), "mean shift of 2 -> distance 4"
 
 
+@pytest.mark.slow
 def test_sample_quality_on_real_and_collapsed_images(trained, mnist):
     model = trained[0]
     real_features = classifier.features(model, mnist.x_test[5000:])

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import real_mnist_path
+from conftest import real_mnist_path, need
 from gan_helpers import data, paths
 from gan_helpers.errors import MnistDataError
 
@@ -39,8 +39,7 @@ def test_readmes_relative_path_works_from_any_folder(monkeypatch, tmp_path):
     """README: MNIST_NPZ=../shared/data/mnist-offline.npz, relative to the checkout, from wherever the kernel runs."""
     path = real_mnist_path()
     rel = "../shared/data/mnist-offline.npz"
-    if not (paths.PACKAGE_ROOT / rel).exists():
-        pytest.skip("../shared is not beside the checkout")
+    need((paths.PACKAGE_ROOT / rel).exists(), "../shared is not beside the checkout")
     monkeypatch.chdir(tmp_path)  # e.g. a kernel running somewhere else
     monkeypatch.setenv("GAN_PROJECT_ROOT", str(tmp_path / "scratch"))  # `make test` moves only checkpoints/samples
     monkeypatch.setenv("MNIST_NPZ", rel)

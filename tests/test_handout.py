@@ -17,6 +17,8 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+
+from conftest import need, noto_cjk_installed
 from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from PIL import Image
@@ -34,8 +36,8 @@ EPOCH = re.compile(r"^Epoch (\d+)\b", re.M)
 
 def _need(*tools):
     missing = [t for t in tools if shutil.which(t) is None]
-    if missing:
-        pytest.skip(f"needs {', '.join(missing)} (Debian: `make system-deps`)")
+    need(not missing, f"needs {', '.join(missing)} (Debian: `make system-deps`)")
+    need(noto_cjk_installed(), "needs the Noto CJK fonts for Korean text (Debian: `make system-deps`)")
 
 
 def _run(*cmd) -> str:
@@ -126,6 +128,7 @@ def built(tmp_path_factory):
     return {"html": html, "soup": BeautifulSoup(html, "html.parser"), "pdf": pdf_path, "text": text}
 
 
+@pytest.mark.slow
 def test_pdf_is_a4_with_a_plausible_number_of_pages(built):
     info = _run("pdfinfo", str(built["pdf"]))
     pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
@@ -135,6 +138,7 @@ def test_pdf_is_a4_with_a_plausible_number_of_pages(built):
     assert abs(width - 595) < 2 and abs(height - 842) < 2, f"not A4: {width} x {height} pt"
 
 
+@pytest.mark.slow
 def test_pdf_has_page_numbers_and_numbered_contents(built):
     pages = built["text"].split("\f")
     n = len([p for p in pages if p.strip()])
@@ -145,6 +149,7 @@ def test_pdf_has_page_numbers_and_numbered_contents(built):
     assert len(numbered) >= len(contents) - 2 >= 1
 
 
+@pytest.mark.slow
 def test_pdf_text_has_hangul_and_every_step_heading(built):
     text = " ".join(built["text"].split())
     assert len(HANGUL.findall(text)) > 1000
@@ -195,6 +200,7 @@ def _first_notebook_page(text) -> int:
     raise AssertionError(f"no page starts with the first notebook's title {title!r}")
 
 
+@pytest.mark.slow
 def test_pdf_fonts_are_embedded_and_hangul_is_drawn_with_real_glyphs(built):
     fonts = _fonts(built["pdf"])
     assert fonts and all(f["emb"] for f in fonts), f"unembedded fonts: {[f for f in fonts if not f['emb']]}"
@@ -213,6 +219,7 @@ def test_pdf_fonts_are_embedded_and_hangul_is_drawn_with_real_glyphs(built):
     assert same and np.median(other) > 1.5 * np.median(same), (np.median(same), np.median(other))
 
 
+@pytest.mark.slow
 def test_html_is_self_contained(built):
     soup = built["soup"]
     remote = re.compile(r"^\s*(https?:)?//", re.I)
@@ -229,6 +236,7 @@ def test_html_is_self_contained(built):
     assert "NBVAL_CHECK_OUTPUT" not in built["html"]
 
 
+@pytest.mark.slow
 def test_every_image_is_embedded_and_decodes(built):
     images = built["soup"].find_all("img")
     n_figures = sum(1 for nb in _notebooks() for c in _shown_cells(nb) for o in c.get("outputs", [])
@@ -242,6 +250,7 @@ def test_every_image_is_embedded_and_decodes(built):
             picture.verify()
 
 
+@pytest.mark.slow
 def test_epoch_log_is_trimmed_and_progress_bars_are_gone(built):
     log = _epoch_log(_notebooks())
     assert len(log) > 2 * handout.EPOCH_KEEP + 1, "the notebooks hold the output of a full training run"
