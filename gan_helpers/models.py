@@ -8,12 +8,37 @@ numerically stable form (see notebook 1, step #10).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ._quiet import import_tensorflow_quietly
+from .errors import GanHelpersError
 
 import_tensorflow_quietly()
 
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
+
+
+class SettingsError(GanHelpersError, ValueError):
+    """A settings dict (or a builder's argument) names a choice the builders do not know, or lacks a key.
+
+    Also a ``ValueError``, so code that catches ``ValueError`` (as ``checkpoints.load_generator``
+    does) still catches it.
+    """
+
+
+# The values a settings dict may hold; anything else is refused (never silently replaced).
+KINDS = ("gan", "cgan")
+ARCHS = ("note", "mlp", "dcgan")
+ACTIVATIONS = ("relu", "leaky_relu")
+INITS = ("note", "glorot")
+
+
+def _allowed(what, value, allowed):
+    """``value`` if it is one of ``allowed``, else a one-line :class:`SettingsError` listing them."""
+    if not (isinstance(value, str) and value in allowed):
+        raise SettingsError(f"unknown {what} {value!r}; use one of {', '.join(map(repr, allowed))}")
+    return value
 
 
 # --- notebook 1: the vanilla GAN (note tfGAN.ipynb, steps #4-#7) -----------------
@@ -74,7 +99,12 @@ def build_cgan_discriminator(n_input=28 * 28, n_class=10, n_hidden=256):
 # with the one-hot label as a second input, joined as in the note (concat).
 
 def _activation(name):
-    return layers.LeakyReLU(0.2) if name == "leaky_relu" else layers.ReLU()
+    return layers.LeakyReLU(0.2) if _allowed("activation", name, ACTIVATIONS) == "leaky_relu" else layers.ReLU()
+
+
+def _kernel_init(init):
+    """The note's RandomNormal(stddev=0.01) for init "note"; Keras' default, Glorot-uniform, for "glorot"."""
+    return note_init() if _allowed("init", init, INITS) == "note" else "glorot_uniform"
 
 
 def _inputs(first, n_first, n_class):
@@ -105,7 +135,8 @@ def build_mlp_generator(n_noise=128, n_hidden=256, n_input=28 * 28, n_class=0,
                         activation="relu", init="note", batch_norm=False):
     """Notebook 1's generator with choices: hidden sizes (an int or a list), activation,
     weight initialisation, batch normalisation, a label input."""
-    kernel_init = note_init() if init == "note" else "glorot_uniform"
+    _allowed("activation", activation, ACTIVATIONS)  # refused before any layer is made
+    kernel_init = _kernel_init(init)
     inputs = _inputs("noise", n_noise, n_class)
     x = layers.Concatenate(name="noise_and_label")(inputs) if n_class else inputs[0]
     for i, size in enumerate(_hidden_sizes(n_hidden)):
@@ -120,7 +151,8 @@ def build_mlp_discriminator(n_input=28 * 28, n_hidden=256, n_class=0, activation
                             init="note", dropout=0.0, minibatch_std=False):
     """Notebook 1's discriminator with choices: hidden sizes (an int, or a list used largest
     first), activation, initialisation, dropout, minibatch standard deviation, a label input."""
-    kernel_init = note_init() if init == "note" else "glorot_uniform"
+    _allowed("activation", activation, ACTIVATIONS)  # refused before any layer is made
+    kernel_init = _kernel_init(init)
     inputs = _inputs("image", n_input, n_class)
     x = layers.Concatenate(name="image_and_label")(inputs) if n_class else inputs[0]
     for i, size in enumerate(sorted(_hidden_sizes(n_hidden), reverse=True)):
@@ -229,30 +261,45 @@ def better_settings(kind="gan", arch="mlp", n_noise=128, n_hidden=256, n_input=2
 
 def build_from_settings(settings):
     """(generator, discriminator) for a settings dict from :func:`gan_settings`,
-    :func:`cgan_settings` or :func:`better_settings`."""
-    if settings["noise"] not in NOISE:
-        raise ValueError(f"unknown noise {settings['noise']!r}")
-    kind, arch = settings["kind"], settings.get("arch", "note")
-    if kind not in ("gan", "cgan"):
-        raise ValueError(f"unknown kind {kind!r}")
-    if arch == "note" and kind == "gan":
-        return (build_generator(settings["n_noise"], settings["n_hidden"], settings["n_input"]),
-                build_discriminator(settings["n_input"], settings["n_hidden"]))
+    :func:`cgan_settings` or :func:`better_settings`.
+
+    An unknown kind, arch, noise, activation or init, or a missing key, raises
+    :class:`SettingsError` with one line that says what to use instead.
+    """
+    makers = "models.gan_settings(), models.cgan_settings() or models.better_settings()"
+    if not isinstance(settings, Mapping):
+        raise SettingsError(f"settings must be a dict (made by {makers}), not {type(settings).__name__}")
+    if "kind" not in settings:
+        raise SettingsError(f"the settings have no 'kind' (one of {', '.join(map(repr, KINDS))}); "
+                            f"make them with {makers}")
+    kind = _allowed("kind", settings["kind"], KINDS)
+    arch = _allowed("arch", settings.get("arch", "note"), ARCHS)
+    maker = f"models.{kind}_settings()" if arch == "note" else f"models.better_settings({kind!r}, {arch!r}, ...)"
+
+    def need(key):
+        if key not in settings:
+            raise SettingsError(f"the settings for kind {kind!r}, arch {arch!r} have no {key!r}; "
+                                f"add it, or make them with {maker}")
+        return settings[key]
+
+    _allowed("noise", need("noise"), tuple(NOISE))
+    n_noise, n_input = need("n_noise"), need("n_input")
+    n_class = need("n_class") if kind == "cgan" else 0
     if arch == "note":
-        return (build_cgan_generator(settings["n_noise"], settings["n_class"], settings["n_hidden"],
-                                     settings["n_input"]),
-                build_cgan_discriminator(settings["n_input"], settings["n_class"], settings["n_hidden"]))
-    n_class = settings["n_class"] if kind == "cgan" else 0
+        n_hidden = need("n_hidden")
+        if kind == "gan":
+            return build_generator(n_noise, n_hidden, n_input), build_discriminator(n_input, n_hidden)
+        return (build_cgan_generator(n_noise, n_class, n_hidden, n_input),
+                build_cgan_discriminator(n_input, n_class, n_hidden))
     if arch == "mlp":
-        shape = dict(n_hidden=settings["n_hidden"], n_input=settings["n_input"], n_class=n_class,
-                     activation=settings["activation"], init=settings["init"])
-        return (build_mlp_generator(settings["n_noise"], batch_norm=settings.get("batch_norm", False), **shape),
-                build_mlp_discriminator(dropout=settings["dropout"],
-                                        minibatch_std=settings.get("minibatch_std", False), **shape))
-    if arch == "dcgan":
-        return (build_dcgan_generator(settings["n_noise"], n_class, settings["width"]),
-                build_dcgan_discriminator(settings["n_input"], n_class, settings["width"], settings["dropout"]))
-    raise ValueError(f"unknown arch {arch!r}")
+        shape = dict(n_hidden=need("n_hidden"), n_input=n_input, n_class=n_class,
+                     activation=need("activation"), init=need("init"))
+        dropout = need("dropout")
+        return (build_mlp_generator(n_noise, batch_norm=settings.get("batch_norm", False), **shape),
+                build_mlp_discriminator(dropout=dropout, minibatch_std=settings.get("minibatch_std", False), **shape))
+    width, dropout = need("width"), need("dropout")  # arch == "dcgan"
+    return (build_dcgan_generator(n_noise, n_class, width),
+            build_dcgan_discriminator(n_input, n_class, width, dropout))
 
 
 def generate(generator, settings, count, seed=0, digit=None, same_noise=False):

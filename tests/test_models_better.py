@@ -1,9 +1,14 @@
 """Notebook 3's model builders: shapes, parameter counts, and rebuilding from settings."""
 
+import json
+
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from gan_helpers import models
+from gan_helpers.errors import GanHelpersError
 
 
 def dense(n_in, n_out, bias=True):
@@ -69,20 +74,92 @@ def test_dcgan_discriminator_sees_the_label():
     assert len(set(np.round(logits, 6))) > 1, "the same image with another label gets another verdict"
 
 
-@pytest.mark.parametrize("kind", ["gan", "cgan"])
-@pytest.mark.parametrize("arch", ["mlp", "dcgan"])
-def test_better_settings_rebuild_the_same_models(kind, arch):
+# --- rebuilding from settings.json ------------------------------------------------
+# A checkpoint holds only weights; settings.json must rebuild the very same models for them.
+# The test saves randomised weights (batch-norm statistics included), rebuilds from the JSON
+# round trip, restores *by structure* and compares outputs, so another model cannot pass.
+
+def _settings(kind, arch, **changes):
     settings = models.better_settings(kind, arch, n_hidden=[64, 128], width=8, activation="leaky_relu",
                                       init="glorot", dropout=0.2)
     settings.update(batch_norm=True, minibatch_std=True)
-    g1, d1 = models.build_from_settings(settings)
-    g2, d2 = models.build_from_settings(dict(settings))
-    assert g1.count_params() == g2.count_params() and d1.count_params() == d2.count_params()
-    images = models.generate(g1, settings, 6, seed=3, digit=4 if kind == "cgan" else None)
-    assert images.shape == (6, 784)
-    g2.set_weights(g1.get_weights())
-    again = models.generate(g2, settings, 6, seed=3, digit=4 if kind == "cgan" else None)
-    np.testing.assert_array_equal(images, again)
+    settings.update(changes)
+    return settings
+
+
+def _randomise(model, rng):
+    """Every weight (moving means and variances too) set to fresh random values, not the initial ones."""
+    model.set_weights([rng.uniform(0.5, 1.5, w.shape).astype(np.float32) if "variance" in v.path
+                       else rng.normal(0.0, 0.3, w.shape).astype(np.float32)
+                       for v, w in zip(model.weights, model.get_weights())])
+
+
+def _outputs(generator, discriminator, settings):
+    """Both models' outputs on fixed inputs (the generator's from a fixed seed)."""
+    digit = np.arange(8) % 10 if settings["kind"] == "cgan" else None
+    images = models.generate(generator, settings, 8, seed=3, digit=digit)
+    real = np.random.default_rng(5).random((8, 784), dtype=np.float32)
+    d_in = [real, np.eye(10, dtype=np.float32)[np.arange(8)]] if settings["kind"] == "cgan" else real
+    return images, discriminator(d_in, training=False).numpy()
+
+
+def _save(settings, path):
+    """Build from ``settings``, randomise, save as a checkpoint; returns (checkpoint path, outputs)."""
+    keras.utils.set_random_seed(0)
+    generator, discriminator = models.build_from_settings(settings)
+    rng = np.random.default_rng(0)
+    _randomise(generator, rng)
+    _randomise(discriminator, rng)
+    saved = tf.train.Checkpoint(generator=generator, discriminator=discriminator).save(str(path))
+    return saved, _outputs(generator, discriminator, settings)
+
+
+def _rebuild_and_restore(settings, saved):
+    """What loading a checkpoint does: build from settings, restore by structure, check every object matched."""
+    keras.utils.set_random_seed(1)  # other initial weights: only the restore can make the outputs agree
+    generator, discriminator = models.build_from_settings(settings)
+    status = tf.train.Checkpoint(generator=generator, discriminator=discriminator).restore(saved)
+    status.assert_existing_objects_matched()
+    status.assert_consumed()
+    return _outputs(generator, discriminator, settings)
+
+
+@pytest.mark.parametrize("kind", ["gan", "cgan"])
+@pytest.mark.parametrize("arch", ["mlp", "dcgan"])
+def test_better_settings_rebuild_the_same_models(kind, arch, tmp_path):
+    settings = _settings(kind, arch)
+    saved, (images, verdicts) = _save(settings, tmp_path / "ckpt")
+    assert images.shape == (8, 784) and verdicts.shape == (8, 1)
+    assert np.ptp(images) > 0.1 and np.ptp(verdicts) > 0, "the fixed inputs give varied outputs"
+    again_images, again_verdicts = _rebuild_and_restore(json.loads(json.dumps(settings)), saved)
+    np.testing.assert_array_equal(again_images, images)
+    np.testing.assert_array_equal(again_verdicts, verdicts)
+
+
+def _restore_fails_or_outputs_differ(changed, saved, expected):
+    try:
+        images, verdicts = _rebuild_and_restore(changed, saved)
+    except (AssertionError, ValueError, tf.errors.OpError):
+        return True
+    return not (np.array_equal(images, expected[0]) and np.array_equal(verdicts, expected[1]))
+
+
+@pytest.mark.parametrize("kind, arch, change", [
+    ("gan", "mlp", {"activation": "relu"}),
+    ("gan", "mlp", {"n_hidden": [64, 96]}),
+    ("gan", "mlp", {"n_hidden": [128, 64]}),   # same sizes, other order: the generator's layers differ
+    ("gan", "mlp", {"minibatch_std": False}),
+    ("gan", "mlp", {"batch_norm": False}),
+    ("cgan", "mlp", {"activation": "relu"}),
+    ("gan", "dcgan", {"width": 4}),
+    ("cgan", "dcgan", {"width": 16}),
+])
+def test_the_rebuild_check_notices_another_model(kind, arch, change, tmp_path):
+    """The check above can fail: one changed setting gives a model that does not pass it."""
+    settings = _settings(kind, arch)
+    saved, expected = _save(settings, tmp_path / "ckpt")
+    assert _restore_fails_or_outputs_differ(dict(settings, **change), saved, expected)
+    assert not _restore_fails_or_outputs_differ(json.loads(json.dumps(settings)), saved, expected)
 
 
 def test_old_settings_still_build_the_note_models():
@@ -92,6 +169,68 @@ def test_old_settings_still_build_the_note_models():
     assert d.count_params() == models.build_cgan_discriminator().count_params()
 
 
-def test_unknown_arch_is_refused():
-    with pytest.raises(ValueError, match="unknown arch 'resnet'"):
-        models.build_from_settings(dict(models.better_settings(), arch="resnet"))
+# --- refusals: a wrong settings dict stops with one line, never a silently different model ----
+
+@pytest.mark.parametrize("key, value, allowed", [
+    ("activation", "tanh", ["'relu'", "'leaky_relu'"]),
+    ("activation", "LeakyReLU", ["'relu'", "'leaky_relu'"]),
+    ("init", "he_normal", ["'note'", "'glorot'"]),
+    ("init", "glorot_uniform", ["'note'", "'glorot'"]),
+    ("noise", "normal", ["'normal(0, 1)'", "'uniform(-1, 1)'", "'normal(-1, 1)'"]),
+    ("kind", "wgan", ["'gan'", "'cgan'"]),
+    ("arch", "resnet", ["'note'", "'mlp'", "'dcgan'"]),
+    ("arch", None, ["'note'", "'mlp'", "'dcgan'"]),
+])
+def test_unknown_choice_is_refused_with_the_allowed_values(key, value, allowed):
+    settings = dict(models.better_settings("cgan", "mlp"), **{key: value})
+    with pytest.raises(models.SettingsError) as info:
+        models.build_from_settings(settings)
+    message = str(info.value)
+    assert message.startswith(f"unknown {key} {value!r}; use one of ") and "\n" not in message
+    assert all(name in message for name in allowed), message
+    assert isinstance(info.value, GanHelpersError) and isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("builder", [models.build_mlp_generator, models.build_mlp_discriminator])
+def test_builders_refuse_unknown_activation_and_init(builder):
+    with pytest.raises(models.SettingsError, match=r"unknown activation 'elu'; use one of 'relu', 'leaky_relu'$"):
+        builder(activation="elu")
+    with pytest.raises(models.SettingsError, match=r"unknown init 'zeros'; use one of 'note', 'glorot'$"):
+        builder(init="zeros")
+
+
+@pytest.mark.parametrize("kind, arch, key", [
+    ("gan", "mlp", "n_hidden"), ("gan", "mlp", "activation"), ("cgan", "mlp", "n_class"),
+    ("cgan", "dcgan", "width"), ("gan", "dcgan", "dropout"), ("gan", "note", "noise"), ("cgan", "note", "n_input"),
+])
+def test_missing_key_is_named_with_kind_and_arch(kind, arch, key):
+    if arch == "note":
+        settings, maker = models.gan_settings() if kind == "gan" else models.cgan_settings(), f"models.{kind}_settings()"
+    else:
+        settings, maker = models.better_settings(kind, arch), f"models.better_settings({kind!r}, {arch!r}, ...)"
+    settings = {k: v for k, v in settings.items() if k != key}
+    with pytest.raises(models.SettingsError) as info:
+        models.build_from_settings(settings)
+    message = str(info.value)
+    assert message == f"the settings for kind {kind!r}, arch {arch!r} have no {key!r}; add it, or make them with {maker}"
+    assert isinstance(info.value, GanHelpersError)
+
+
+def test_settings_without_kind_or_not_a_dict_are_refused():
+    settings = {k: v for k, v in models.gan_settings().items() if k != "kind"}
+    with pytest.raises(models.SettingsError, match=r"no 'kind' \(one of 'gan', 'cgan'\)"):
+        models.build_from_settings(settings)
+    with pytest.raises(models.SettingsError, match="settings must be a dict"):
+        models.build_from_settings([("kind", "gan")])
+
+
+def test_a_refused_settings_file_is_still_a_checkpoint_error(tmp_path):
+    """checkpoints.load_generator turns the (ValueError) refusal into its own one-line error."""
+    from gan_helpers import checkpoints
+    from tiny_checkpoint import make_checkpoint
+
+    make_checkpoint(tmp_path / "c", "gan", steps=1)
+    path = tmp_path / "c" / checkpoints.SETTINGS_FILE
+    path.write_text(json.dumps(dict(json.loads(path.read_text()), noise="gauss")))
+    with pytest.raises(checkpoints.CheckpointError, match=r"unknown noise 'gauss'; use one of 'normal\(0, 1\)'"):
+        checkpoints.load_generator(tmp_path / "c")
