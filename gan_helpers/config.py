@@ -16,12 +16,12 @@ DEFAULT_EPOCHS = 100  # the note's total_epoch
 DEFAULT_SEED = 42
 
 
-class SettingError(GanHelpersError):
+class EnvVarError(GanHelpersError):
     """An environment variable holds a value the notebooks cannot use."""
 
 
 def env_int(name: str, default: int, minimum: int, example: int, maximum: int | None = None) -> int:
-    """``int($name)``, or ``default`` when it is unset or empty; a bad value raises :class:`SettingError`."""
+    """``int($name)``, or ``default`` when it is unset or empty; a bad value raises :class:`EnvVarError`."""
     text = os.environ.get(name, "").strip()
     if not text:
         return default
@@ -30,9 +30,9 @@ def env_int(name: str, default: int, minimum: int, example: int, maximum: int | 
     try:
         value = int(text)
     except ValueError:
-        raise SettingError(f"{name}={text!r} is not a whole number; {fix}") from None
+        raise EnvVarError(f"{name}={text!r} is not a whole number; {fix}") from None
     if value < minimum or (maximum is not None and value > maximum):
-        raise SettingError(f"{name}={value} is out of range (must be {limits}); {fix}")
+        raise EnvVarError(f"{name}={value} is out of range (must be {limits}); {fix}")
     return value
 
 
