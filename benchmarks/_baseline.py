@@ -3,6 +3,12 @@
 Not part of the lesson. The training loops themselves are in ``tf1_gan.py`` and
 ``tf1_cgan.py``; this file only feeds them the project's ``load_mnist()`` arrays the
 way the note's ``mnist.train.next_batch`` did, and times them.
+
+Importing this file loads neither TensorFlow nor Keras (``tests/test_benchmarks.py`` checks): the
+TF1 scripts must call ``tf.disable_eager_execution()`` before any Keras/eager machinery is set up.
+``gan_helpers.data`` is imported only when the data is first read (:func:`mnist`, :func:`main`),
+which the TF1 scripts reach after that call. ``tf2_notebooks.py`` imports this file too, for the
+same data and :func:`marginal`.
 """
 
 from __future__ import annotations
@@ -21,9 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python benchmarks/tf1_gan.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
-from gan_helpers.data import load_mnist  # noqa: E402
-from gan_helpers.errors import MnistDataError  # noqa: E402
-
 BATCH_SIZE = 100
 _MNIST = None
 
@@ -32,6 +35,8 @@ def mnist():
     """``load_mnist()`` once per process (it reads ``$MNIST_NPZ`` like the notebooks)."""
     global _MNIST
     if _MNIST is None:
+        from gan_helpers.data import load_mnist  # here, not at the top: see the module docstring
+
         _MNIST = load_mnist()
     return _MNIST
 
@@ -90,6 +95,8 @@ def main(name, run, argv=None, extra_options=None):
         parser.error("--long must be larger than --short")
 
     log = (lambda line: print(line, file=sys.stderr, flush=True)) if args.verbose else None
+    from gan_helpers.errors import MnistDataError
+
     try:
         mnist()  # read the data before any timing
     except MnistDataError as exc:
