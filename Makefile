@@ -146,12 +146,17 @@ ablation-epochs:
 		echo "make ablation always trains the full 100 epochs per row; unset GAN_EPOCHS"; exit 1; \
 	fi
 
-# Re-execute the notebooks top to bottom and save them with their outputs (after a change to
-# code they show). Full runs at the defaults: about 2 + 8 + 11 minutes here. NOTEBOOKS=01_gan.ipynb
-# runs one. TensorFlow's C-level log lines stay out of the saved outputs (capture_fd_output=False).
+# Re-execute the notebooks top to bottom from scratch and save them with their outputs (after a
+# change to code they show): the checkpoints they write are deleted first, so each saved notebook
+# holds a full training run. About 2 + 8 + 11 minutes here; NOTEBOOKS=01_gan.ipynb runs one.
+# TensorFlow's C-level log lines stay out of the saved outputs (capture_fd_output=False).
 NOTEBOOKS ?= 01_gan.ipynb 02_conditional_gan.ipynb 03_going_further.ipynb
+CHECKPOINTS_OF_01_gan.ipynb := gan
+CHECKPOINTS_OF_02_conditional_gan.ipynb := cgan
+CHECKPOINTS_OF_03_going_further.ipynb := gan-better cgan-better
 .PHONY: notebooks
 notebooks: $(STAMP)
+	rm -rf $(foreach nb,$(NOTEBOOKS),$(addprefix checkpoints/,$(CHECKPOINTS_OF_$(nb))))
 	cd notebooks && env -u GAN_EPOCHS -u GAN_SEED -u GAN_PROJECT_ROOT ../$(VENV)/bin/jupyter nbconvert \
 		--to notebook --execute --inplace --ExecutePreprocessor.timeout=-1 \
 		--ExecutePreprocessor.store_widget_state=False \
