@@ -161,7 +161,11 @@ def log(message):
 
 
 def run_measured(cmd):
-    """Run ``cmd``; return ``(returncode, stdout, stderr, peak RSS in bytes)`` of that process alone."""
+    """Run ``cmd``; return ``(returncode, stdout, stderr, peak RSS in bytes)`` of that process alone.
+
+    Linux keeps a process's peak RSS across ``exec``, so a child started by a large process
+    reports at least that process's size: ``bench.py`` itself stays small (no TensorFlow).
+    """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)
         _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage, not all children's

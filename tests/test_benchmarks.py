@@ -233,10 +233,20 @@ def test_further_mode_trains_notebook_3s_final_runs(tiny_npz):
 # ---------------------------------------------------------------- bench.py
 
 def test_run_measured_reports_the_childs_own_peak_memory():
-    code = "import sys; b = bytearray(300 * 2**20); b[::4096] = b'x' * len(b[::4096]); print('ok')"
-    returncode, stdout, _, peak = bench.run_measured([sys.executable, "-c", code])
+    """From a small process, as in `make bench` (a child inherits the peak RSS of a large parent, e.g. pytest's)."""
+    child = "import sys; b = bytearray(300 * 2**20); b[::4096] = b'x' * len(b[::4096]); print('ok')"
+    measure = ("import json, sys; sys.path.insert(0, sys.argv[1]); import bench; "
+               "print(json.dumps(bench.run_measured([sys.executable, '-c', sys.argv[2]])))")
+    done = subprocess.run([sys.executable, "-c", measure, str(ROOT / "benchmarks"), child],
+                          capture_output=True, text=True, check=True)
+    returncode, stdout, _, peak = json.loads(done.stdout.strip().splitlines()[-1])
     assert (returncode, stdout.strip()) == (0, "ok")
     assert 300 * 2**20 < peak < 1000 * 2**20
+
+    imported = subprocess.run(
+        [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import bench; print(sorted(sys.modules))",
+         str(ROOT / "benchmarks")], capture_output=True, text=True, check=True).stdout
+    assert "'tensorflow'" not in imported, "bench.py stays small, so its children's peak RSS is their own"
 
 
 def test_marginal_rate():
