@@ -49,10 +49,6 @@ class Run:
         ``history.steps`` and ``history.seconds`` are the steps trained and the time taken by this call.
         """
         done, history = self.checkpoint.restore() if self.checkpoint else (0, {})
-        if done > total_epoch:
-            print(f"{self.checkpoint.directory} holds {done} epochs, more than the {total_epoch} asked: "
-                  f"nothing trained, nothing saved; the models hold those {done} epochs "
-                  f"(FRESH_START = True trains {total_epoch} epochs from scratch)")
         if done == 0 and self.sample_dir is not None:
             for old in self.sample_dir.glob("[0-9][0-9][0-9].png"):  # grids of an earlier run
                 old.unlink()

@@ -79,7 +79,10 @@ def fit(train_step, arrays, *, total_epoch, batch_size, rng, steps_per_call=47,
         return tf.argsort(rng.uniform([num_train]))
 
     history = _history_so_far(history, start_epoch)
-    if start_epoch >= total_epoch > 0:
+    if start_epoch > total_epoch:
+        print(f"the checkpoint already holds {start_epoch} epochs, more than the {total_epoch} asked: nothing to "
+              f"train, nothing saved (FRESH_START = True trains {total_epoch} epochs from epoch 0)")
+    elif start_epoch == total_epoch > 0:
         print(f"the checkpoint already holds {start_epoch} epochs (total_epoch={total_epoch}): nothing to train; "
               f"set FRESH_START = True to train again from epoch 0")
     elif start_epoch:

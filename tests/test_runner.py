@@ -46,7 +46,7 @@ def test_a_short_run_after_a_full_one_keeps_the_trained_model(tmp_path, capsys):
 
     short = experiment(1, directory)
     out = capsys.readouterr().out
-    assert "holds 3 epochs, more than the 1 asked: nothing trained, nothing saved" in out
+    assert "already holds 3 epochs, more than the 1 asked: nothing to train, nothing saved" in out
     assert short.history.steps == 0
     assert checkpoint_files(directory) == on_disk, "the short run wrote nothing"
     for a, b in zip(trained, weights(short.generator)):
