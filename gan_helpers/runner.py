@@ -68,5 +68,5 @@ class Run:
             # trained nothing may do it too; but only a run that trained saves.
             self.G_optimizer.finalize_variable_values(self.generator.trainable_variables)
             if self.history.steps and self.checkpoint is not None:
-                self.checkpoint.save(max(done, total_epoch), self.history)
+                self.checkpoint.save(total_epoch, self.history)
         return self.history
