@@ -1,6 +1,5 @@
 """Notebook 3's ablation table: where its numbers come from, and that they are still current."""
 
-import json
 import os
 import re
 import subprocess

@@ -4,11 +4,9 @@ These tests check that what is committed comes from a real full run, and that a
 re-run after a kernel restart draws the same pictures (the documented seed).
 """
 
-import json
 import math
 import re
 import shutil
-from pathlib import Path
 
 import nbformat
 import numpy as np
