@@ -67,8 +67,11 @@ def sample_rows(generator, settings, sample_noise, mnist):
 
 
 def run_experiment(settings, seed, mnist, *, total_epoch, batch_size=100, checkpoint_dir=None,
-                   sample_dir=None, fresh=False, log=None):
-    """Train the models of ``settings`` from ``seed``; returns the :class:`~gan_helpers.runner.Run`."""
+                   sample_dir=None, fresh=False, log=None, watch=None):
+    """Train the models of ``settings`` from ``seed``; returns the :class:`~gan_helpers.runner.Run`.
+
+    ``watch``: see :meth:`~gan_helpers.runner.Run.fit` (numbers to record after every epoch).
+    """
     keras.utils.set_random_seed(seed)
     rng = tf.random.Generator.from_seed(seed)
     generator, discriminator = models.build_from_settings(settings)
@@ -84,7 +87,8 @@ def run_experiment(settings, seed, mnist, *, total_epoch, batch_size=100, checkp
               sample_rows=None if sample_dir is None else
               partial(sample_rows, generator, settings, sample_noise, mnist))
     arrays = [mnist.x_train, mnist.y_train] if settings["kind"] == "cgan" else [mnist.x_train]
-    run.fit(train_step, arrays, total_epoch=total_epoch, batch_size=batch_size, log=log, desc=settings["kind"])
+    run.fit(train_step, arrays, total_epoch=total_epoch, batch_size=batch_size, log=log, desc=settings["kind"],
+            watch=watch)
     return run
 
 
@@ -203,3 +207,37 @@ def row_result(kind, name, seed, run, quality, epochs=ABLATION_EPOCHS) -> dict:
             "machine": system.describe(), "tensorflow": tf.__version__,
             "date": datetime.date.today().isoformat()}
 
+
+
+def compare_with_row(kind, quality, seed, results=None, epochs=ABLATION_EPOCHS) -> str:
+    """This run's measures beside the table's final row for ``seed``, and what a difference means.
+
+    On the machine and TensorFlow version that made the table, the same code and seed give the
+    same numbers bit for bit. On another CPU (or TensorFlow), XLA's float rounding differs, the
+    training takes another path, and the numbers move by about as much as changing the seed does:
+    the table's two final seeds show that spread (two seeds give only a rough idea of it).
+    """
+    name = final_row(kind)
+    rows = {s: load_row(kind, name, s, results, epochs) for s in FINAL_SEEDS}
+    row = rows.get(seed)
+    if row is None:
+        return f"the table has no final row for seed {seed} (its seeds: {', '.join(map(str, FINAL_SEEDS))})"
+    keys = ["score", "top class", "rarest class", "FD"] + (["label acc"] if kind == "cgan" else [])
+    others = [r for s, r in rows.items() if s != seed and r is not None]
+    lines = [f"{'':12s}{'this run':>10s}{'table':>10s}{'diff':>10s}{'seeds differ by':>17s}"]
+    for k in keys:
+        spread = max((abs(r["quality"][k] - row["quality"][k]) for r in others), default=float("nan"))
+        lines.append(f"{k:12s}{quality[k]:>10.4f}{row['quality'][k]:>10.4f}{quality[k] - row['quality'][k]:>+10.4f}"
+                     f"{spread:>17.4f}")
+    here = (system.describe(), tf.__version__)
+    there = (row.get("machine"), row.get("tensorflow"))
+    if all(quality[k] == row["quality"][k] for k in keys):
+        verdict = "identical to the table's row: same code, seed, machine and TensorFlow"
+    elif here != there:
+        verdict = (f"differs from the table's row, as expected here: the table was made on {there[0]} with "
+                   f"TensorFlow {there[1]}, this run on {here[0]} with TensorFlow {here[1]}; compare 'diff' "
+                   f"with 'seeds differ by'")
+    else:
+        verdict = ("differs from the table's row on the same machine and TensorFlow: unexpected; was the "
+                   "code or a setting changed since `make ablation`?")
+    return "\n".join(lines + [verdict])

@@ -26,8 +26,13 @@ def G_objective(D_gene):
     return tf.reduce_mean(-tf.nn.softplus(-D_gene))
 
 
-def make_gan_train_step(generator, discriminator, D_optimizer, G_optimizer, get_noise, batch_size, n_noise):
-    """Notebook 1's ``train_step`` (step #12) for these models and optimisers."""
+def make_gan_train_step(generator, discriminator, D_optimizer, G_optimizer, get_noise, batch_size, n_noise,
+                        G_objective=G_objective):
+    """Notebook 1's ``train_step`` (step #12) for these models and optimisers.
+
+    ``G_objective``: the generator's objective (maximised); notebook 1's by default, another one
+    (e.g. the minimax form) to compare what only that change does.
+    """
     D_var_list = discriminator.trainable_variables
     G_var_list = generator.trainable_variables
 

@@ -43,10 +43,13 @@ class Run:
             D_optimizer=D_optimizer, G_optimizer=G_optimizer, rng=rng, fresh=fresh)
         self.history = training.History({"D loss": [], "G loss": []})
 
-    def fit(self, train_step, arrays, *, total_epoch, batch_size, log=print, desc="training", **fit_options):
+    def fit(self, train_step, arrays, *, total_epoch, batch_size, log=print, desc="training", watch=None,
+            **fit_options):
         """Train until ``total_epoch`` epochs are done (resuming if a checkpoint holds some); return the history.
 
         ``history.steps`` and ``history.seconds`` are the steps trained and the time taken by this call.
+        ``watch``: a function called after every epoch that returns ``{name: number}``; each number is
+        added to ``history[name]`` (and saved with the checkpoint), to follow more than the losses.
         """
         done, history = self.checkpoint.restore() if self.checkpoint else (0, {})
         if done == 0 and self.sample_dir is not None:
@@ -54,6 +57,11 @@ class Run:
                 old.unlink()
 
         def on_epoch_end(epoch, loss_D, loss_G, history):
+            if watch is not None:
+                for name, value in watch().items():
+                    column = history.setdefault(name, [])
+                    column.extend([float("nan")] * (epoch - len(column)))   # epochs before it was watched
+                    column.append(float(value))
             if self.sample_dir is not None and plotting.is_sample_epoch(epoch):
                 plotting.save_grid(self.sample_rows(), plotting.sample_path(self.sample_dir, epoch))
             if self.checkpoint is not None:

@@ -17,7 +17,10 @@ tf = import_tensorflow_quietly()
 
 
 class History(dict):
-    """Per-epoch mean losses, ``{"D loss": [...], "G loss": [...]}``, plus the run's size and time."""
+    """Per-epoch mean losses, ``{"D loss": [...], "G loss": [...]}``, plus the run's size and time.
+
+    It may hold more per-epoch columns (``Run.fit(watch=...)``); they are kept on resume like the losses.
+    """
 
     steps: int = 0
     seconds: float = 0.0
@@ -26,7 +29,7 @@ class History(dict):
 def _history_so_far(history, start_epoch) -> History:
     """The first ``start_epoch`` entries of each loss; epochs whose losses were lost are NaN (gaps in a plot)."""
     so_far = History()
-    for key in ("D loss", "G loss"):
+    for key in ["D loss", "G loss"] + [k for k in (history or {}) if k not in ("D loss", "G loss")]:
         kept = list((history or {}).get(key, []))[:start_epoch]
         so_far[key] = [float("nan")] * (start_epoch - len(kept)) + kept
     return so_far

@@ -1,5 +1,6 @@
 """Notebook 3's ablation table: where its numbers come from, and that they are still current."""
 
+import json
 import os
 import re
 import subprocess
@@ -77,15 +78,16 @@ def test_committed_table_has_every_row_from_a_full_run(nb, kind):
 
 @pytest.mark.parametrize("kind", ["gan", "cgan"])
 def test_notebooks_own_final_run_reproduces_the_tables_final_row(nb, kind):
-    """Same code, same seed: the final run in the notebook measures what make ablation measured."""
+    """Same code, seed and machine: the final run in the notebook measures what make ablation measured."""
     text = _outputs(nb, f'compare_with_table("{kind}", {kind}_quality)')
-    rows = {line.split()[0] + (line.split()[1] if line.startswith("table") else ""): line for line in text.splitlines()
-            if line.startswith(("this run", "table row"))}
-    assert set(rows) == {"this", "tablerow"}, text
-    ours = [float(v) for v in re.findall(r"-?\d+\.\d+", rows["this"])]
-    table = [float(v) for v in re.findall(r"-?\d+\.\d+", rows["tablerow"])]
-    assert len(ours) == len(table) >= 4
-    assert ours == pytest.approx(table, abs=2e-3)
+    keys = ["score", "top class", "rarest class", "FD"] + (["label acc"] if kind == "cgan" else [])
+    rows = {key: line for line in text.splitlines() for key in keys if line.startswith(key + " ")}
+    assert set(rows) == set(keys), text
+    for key, line in rows.items():
+        ours, table, diff, spread = (float(v) for v in re.findall(r"[-+]?\d+\.\d+", line[len(key):]))
+        assert ours == table and diff == 0, line
+        assert spread > 0, f"the table's two final seeds differ in {key}: {line}"
+    assert "identical to the table's row" in text
 
 
 @pytest.mark.slow
@@ -113,3 +115,36 @@ def test_a_row_made_by_the_tool_is_what_its_generator_measures(tmp_path, classif
     line = next(l for l in experiments.table("gan", saved["quality"], results, epochs=1).splitlines()
                 if l.startswith(row))
     assert f"{saved['quality']['score']:.2f}" in line
+
+
+def test_compare_with_row_says_what_a_difference_means(tmp_path):
+    """Identical on the table's machine; on another machine a difference is expected and set beside the seed spread."""
+    import shutil
+
+    from gan_helpers import system
+
+    name = experiments.final_row("gan")
+    for seed in experiments.FINAL_SEEDS:
+        shutil.copy(experiments.row_path("gan", name, seed), experiments.row_path("gan", name, seed, tmp_path))
+    path = experiments.row_path("gan", name, 42, tmp_path)
+    row = json.loads(path.read_text())
+    row["machine"], row["tensorflow"] = system.describe(), experiments.tf.__version__
+    path.write_text(json.dumps(row))
+    quality = dict(row["quality"])
+
+    same = experiments.compare_with_row("gan", quality, 42, results=tmp_path)
+    assert same.splitlines()[-1].startswith("identical to the table's row")
+    seven = experiments.load_row("gan", name, 7, results=tmp_path)["quality"]["score"]
+    score_line = [line for line in same.splitlines() if line.startswith("score ")][0]
+    assert score_line.split()[-1] == f"{abs(seven - quality['score']):.4f}"      # the seed spread
+
+    moved = dict(quality, score=quality["score"] - 0.08)
+    unexpected = experiments.compare_with_row("gan", moved, 42, results=tmp_path)
+    assert "unexpected" in unexpected.splitlines()[-1]
+    assert "-0.0800" in [line for line in unexpected.splitlines() if line.startswith("score ")][0]
+
+    row["machine"] = "2 CPU(s), another CPU"
+    path.write_text(json.dumps(row))
+    elsewhere = experiments.compare_with_row("gan", moved, 42, results=tmp_path)
+    assert "as expected here" in elsewhere and "another CPU" in elsewhere
+    assert "no final row for seed 3" in experiments.compare_with_row("gan", quality, 3, results=tmp_path)

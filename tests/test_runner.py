@@ -129,3 +129,24 @@ def test_fewer_images_than_one_batch_is_one_clear_line(tmp_path):
 def test_a_sample_dir_needs_sample_rows(tmp_path):
     with pytest.raises(ValueError, match="sample_dir needs sample_rows"):
         runner.Run({}, None, None, None, None, None, sample_dir=tmp_path)
+
+
+def test_watched_numbers_join_the_history_and_survive_a_resume(tmp_path):
+    """Run.fit(watch=...): one number per epoch in the history, saved with the checkpoint, kept on resume."""
+    directory = tmp_path / "watched"
+    calls = []
+
+    def watch():
+        calls.append(1)
+        return {"calls so far": len(calls)}
+
+    first = experiment(2, directory, settings=PLAIN_SETTINGS)
+    assert "calls so far" not in first.history         # not watched: only the losses
+    run = experiment(4, directory, settings=PLAIN_SETTINGS, watch=watch)
+    assert len(calls) == 2                              # epochs 2 and 3 were trained and watched
+    column = run.history["calls so far"]
+    assert len(column) == 4 and all(np.isnan(column[:2])) and column[2:] == [1.0, 2.0]
+    saved = json.loads((directory / checkpoints.HISTORY_FILE).read_text())
+    assert saved["calls so far"][2:] == [1.0, 2.0]
+    again = experiment(5, directory, settings=PLAIN_SETTINGS, watch=watch)
+    assert again.history["calls so far"][2:] == [1.0, 2.0, 3.0]

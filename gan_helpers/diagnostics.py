@@ -1,0 +1,89 @@
+"""Where the generator's learning signal goes: measured on one fixed batch, as often as you like.
+
+The generator learns only through the discriminator: its loss is a function of ``D``'s logit for
+the fake images, so the gradient that reaches the generator's weights is a chain of factors
+
+    dloss/dlogit  ->  dlogit/dimage (the discriminator's gradient w.r.t. its input)
+                  ->  dimage/da = p (1 - p) (the generator's sigmoid, per pixel)
+                  ->  da/dweights.
+
+:func:`generator_signal` measures each link on the same batch, so a notebook can show which one
+is small when the generator stops learning, instead of guessing. Nothing here trains: the
+models are only called (``training=False``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._quiet import import_tensorflow_quietly
+
+tf = import_tensorflow_quietly()
+
+SATURATED = 0.01   # a sigmoid output below 0.01 or above 0.99 passes back less than 0.0099 of its gradient
+
+COLUMNS = ("D(G(z))", "|dloss/dlogit|", "|dD/dx|", "saturated", "|dloss/da|", "|grad G|")
+"""What :func:`generator_signal` returns, in the order of the chain above:
+
+- ``D(G(z))``: mean probability the discriminator gives the fakes;
+- ``|dloss/dlogit|``: mean size of the generator loss' gradient w.r.t. each fake's logit
+  (non-saturating loss: 1 - D(G(z)); minimax loss: D(G(z)));
+- ``|dD/dx|``: mean norm, per image, of the gradient of the discriminator's logit w.r.t. the image;
+- ``saturated``: share of the generator's output pixels below 0.01 or above 0.99;
+- ``|dloss/da|``: mean norm, per image, of the gradient w.r.t. the generator's pre-sigmoid output
+  (the image gradient times p (1 - p));
+- ``|grad G|``: global norm of the gradient of the batch-mean loss w.r.t. all the generator's weights
+  (what the optimiser receives).
+"""
+
+
+def generator_signal(generator, discriminator, G_loss, noise, labels=None) -> dict:
+    """Each link of the chain above for one batch of ``noise`` (and one-hot ``labels`` for a conditional GAN).
+
+    ``G_loss(logits)`` is the generator's loss as a *minimised* batch mean, e.g. notebook 2's
+    ``G_loss`` or ``lambda logits: -G_objective(logits)`` for notebook 1's objective.
+    The generator must end in a sigmoid (its output is the probability ``p`` per pixel).
+    """
+    conditional = labels is not None
+    batch = int(noise.shape[0])
+    with tf.GradientTape(persistent=True) as tape:
+        fake = generator([noise, labels] if conditional else noise, training=False)
+        tape.watch(fake)
+        logits = discriminator([fake, labels] if conditional else fake, training=False)
+        loss = G_loss(logits)
+    dloss_dlogit = tape.gradient(loss, logits) * batch           # per image, not divided by the batch
+    dloss_dx = tape.gradient(loss, fake) * batch
+    grads = tape.gradient(loss, generator.trainable_variables)
+    del tape
+    # dlogit/dx per image: the image gradient divided by dloss/dlogit (both per image); where
+    # dloss/dlogit is exactly 0 the ratio is undefined, so measure it directly instead.
+    with tf.GradientTape() as tape:
+        tape.watch(fake)
+        logit_sum = tf.reduce_sum(discriminator([fake, labels] if conditional else fake, training=False))
+    dlogit_dx = tape.gradient(logit_sum, fake)
+    p = fake
+    dloss_da = dloss_dx * p * (1.0 - p)
+    return {
+        "D(G(z))": float(tf.reduce_mean(tf.sigmoid(logits))),
+        "|dloss/dlogit|": float(tf.reduce_mean(tf.abs(dloss_dlogit))),
+        "|dD/dx|": float(tf.reduce_mean(tf.norm(dlogit_dx, axis=1))),
+        "saturated": float(tf.reduce_mean(tf.cast((p < SATURATED) | (p > 1 - SATURATED), tf.float32))),
+        "|dloss/da|": float(tf.reduce_mean(tf.norm(dloss_da, axis=1))),
+        "|grad G|": float(tf.linalg.global_norm(grads)),
+    }
+
+
+def saturated_share(images) -> float:
+    """Share of pixels below 0.01 or above 0.99 (for real images: the background and the stroke cores)."""
+    images = np.asarray(images)
+    return float(np.mean((images < SATURATED) | (images > 1 - SATURATED)))
+
+
+def format_row(values: dict, columns=COLUMNS) -> str:
+    """One line of numbers in ``columns`` order (shares as %, the rest in 3 significant digits)."""
+    cells = []
+    for c in columns:
+        v = values[c]
+        cells.append(f"{v:>15.1%}" if c == "saturated" else f"{v:>15.3g}")
+    return "".join(cells)
+
