@@ -28,6 +28,7 @@ if str(ROOT) not in sys.path:  # run as `python benchmarks/tf1_gan.py` from a ch
     sys.path.insert(0, str(ROOT))
 
 BATCH_SIZE = 100
+SAMPLE_SEED = 1  # np.random.seed before drawing the sample noise of ``run(..., samples=N)`` (after training)
 _MNIST = None
 
 
@@ -61,6 +62,33 @@ def batches(data, steps, batch_size=BATCH_SIZE):
 def epoch_line(epoch, loss_D, loss_G):
     """The note's per-epoch line (the loss of the epoch's last step, as the note printed)."""
     return " ".join(["Epoch", "%04d" % epoch, "D loss: {:.4}".format(loss_D), "G loss: {:.4}".format(loss_G)])
+
+
+class LossRecord:
+    """What a TF1 loop's losses did: the note's per-epoch values and whether any step's loss was nan/inf.
+
+    ``step(loss_D, loss_G, epoch_end)`` once per training step; ``result()`` for ``run``'s return value.
+    The note's ``tf.log`` of a sigmoid output can reach ``log(0) = -inf`` (then nan); that is recorded, not raised.
+    """
+
+    def __init__(self):
+        self.epochs = []
+        self.steps = 0
+        self.nonfinite = 0
+        self.first_nonfinite = None
+
+    def step(self, loss_D, loss_G, epoch_end):
+        self.steps += 1
+        if not (math.isfinite(loss_D) and math.isfinite(loss_G)):
+            self.nonfinite += 1
+            if self.first_nonfinite is None:
+                self.first_nonfinite = self.steps
+        if epoch_end:
+            self.epochs.append((float(loss_D), float(loss_G)))
+
+    def result(self):
+        return {"epoch_losses": self.epochs, "nonfinite_steps": self.nonfinite,
+                "first_nonfinite_step": self.first_nonfinite}
 
 
 def marginal(t_short, t_long, steps_short, steps_long):

@@ -13,7 +13,8 @@ only as far as current TensorFlow needs:
   batched like its ``next_batch`` (a new random order every epoch, ``total_batch = N // 100``);
 - the noise is ``np.random.uniform(-1, 1)``, what the note's text says and what the notebook's
   main run uses (the note's code, ``np.random.normal(-1., 1.)``, is mean -1, std 1: ``--noise note-normal``);
-- wrapped in ``run(steps)`` (a fresh graph and session per call); the sample pictures are left out.
+- wrapped in ``run(steps)`` (a fresh graph and session per call); the sample pictures are not in the
+  timed loop: ``run(..., samples=N)`` draws N images afterwards, N/10 per digit 0..9 in order.
 
     python benchmarks/tf1_cgan.py --short 300 --long 1500     # prints one JSON line
 """
@@ -89,8 +90,16 @@ def get_note_noise(batch_size, n_noise):
 NOISE = {"uniform": get_noise, "note-normal": get_note_noise}
 
 
-def run(steps, seed=0, log=None, noise="uniform"):
-    """Train the note's conditional GAN for ``steps`` steps in a fresh graph (see ``tf1_gan.run``)."""
+def run(steps, seed=0, log=None, noise="uniform", samples=0):
+    """Train the note's conditional GAN for ``steps`` steps in a fresh graph (see ``tf1_gan.run``).
+
+    ``samples=N`` (a multiple of 10; after training, not timed): also ``"images"`` (float32, N x 784) and
+    ``"requested"``: ``np.repeat(np.arange(10), N // 10)``, i.e. ``images[i]`` was asked for as digit
+    ``i // (N // 10)`` (one-hot labels), with the run's own noise function drawn after ``np.random.seed(1)``.
+    """
+    if samples % n_class:
+        raise ValueError(f"samples={samples}: the conditional GAN draws the same number per digit; "
+                         f"use a multiple of {n_class}")
     mnist = _baseline.mnist()
     make_noise = NOISE[noise]
     np.random.seed(seed)
@@ -134,6 +143,7 @@ def run(steps, seed=0, log=None, noise="uniform"):
             loop_start = _baseline.timer()
             first = None
             loss_val_D, loss_val_G = 0, 0
+            record = _baseline.LossRecord()
             for epoch, i, total_batch, index in _baseline.batches(mnist, steps, batch_size):
                 batch_xs, batch_ys = mnist.x_train[index], mnist.y_train[index]
                 noise = make_noise(batch_size, n_noise)
@@ -144,12 +154,20 @@ def run(steps, seed=0, log=None, noise="uniform"):
                                          feed_dict={Y: batch_ys, Z: noise})
                 if first is None:
                     first = (float(loss_val_D), float(loss_val_G))
+                record.step(loss_val_D, loss_val_G, i == total_batch - 1)
                 if log is not None and i == total_batch - 1:
                     log(_baseline.epoch_line(epoch, loss_val_D, loss_val_G))
             end = _baseline.timer()
+            extra = {}
+            if samples:
+                requested = np.repeat(np.arange(n_class), samples // n_class)
+                np.random.seed(_baseline.SAMPLE_SEED)
+                extra["images"] = sess.run(G, feed_dict={Y: np.eye(n_class)[requested],
+                                                         Z: make_noise(samples, n_noise)}).astype(np.float32)
+                extra["requested"] = requested
     return {"steps": steps, "seconds": end - start, "loop_seconds": end - loop_start,
             "first": first, "last": (float(loss_val_D), float(loss_val_G)),
-            "variables": sorted(v.name for v in vars_D + vars_G)}
+            "variables": sorted(v.name for v in vars_D + vars_G), **record.result(), **extra}
 
 
 if __name__ == "__main__":

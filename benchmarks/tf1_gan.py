@@ -8,7 +8,8 @@ only as far as current TensorFlow needs:
   ``tensorflow.examples.tutorials.mnist``, batched like its ``next_batch``: a new random
   order every epoch, ``total_batch = N // 100`` batches (``_baseline.batches``);
 - wrapped in ``run(steps)`` (a fresh graph and session per call) so it can be timed;
-  step #13 (sample pictures) is left out, it is not part of the training loop.
+  step #13 (sample pictures) is not in the timed loop: ``run(..., samples=N)`` draws N images
+  from the trained generator afterwards (``benchmarks/note_tf1.py`` grids and scores them).
 
 The math is the note's, including ``tf.log`` of sigmoid outputs (which can reach ``log(0)``).
 
@@ -43,11 +44,16 @@ def get_noise(batch_size, n_noise):
     return np.random.normal(size=(batch_size, n_noise))
 
 
-def run(steps, seed=0, log=None):
+def run(steps, seed=0, log=None, samples=0):
     """Train the note's GAN for ``steps`` steps (D update + G update each) in a fresh graph.
 
     Returns ``{"steps", "seconds" (graph + session + training), "loop_seconds",
-    "first": (loss_D, loss_G) of step 1, "last": (loss_D, loss_G) of the last step}``.
+    "first": (loss_D, loss_G) of step 1, "last": (loss_D, loss_G) of the last step,
+    "epoch_losses": [(loss_D, loss_G) of each finished epoch's last step] (the note's printed lines),
+    "nonfinite_steps": steps whose loss_D or loss_G was nan/inf, "first_nonfinite_step": 1-based or None}``.
+
+    ``samples=N`` (after training, not timed): also ``"images"``, N generator outputs (float32, N x 784)
+    for ``get_noise(N, n_noise)`` drawn after ``np.random.seed(1)``, as the note's step #13 drew them.
     """
     mnist = _baseline.mnist()
     np.random.seed(seed)
@@ -105,6 +111,7 @@ def run(steps, seed=0, log=None):
             loop_start = _baseline.timer()
             first = None
             loss_val_D, loss_val_G = 0, 0
+            record = _baseline.LossRecord()
             for epoch, i, total_batch, index in _baseline.batches(mnist, steps, batch_size):
                 batch_xs = mnist.x_train[index]
                 noise = get_noise(batch_size, n_noise)
@@ -115,11 +122,16 @@ def run(steps, seed=0, log=None):
                                          feed_dict={Z: noise})
                 if first is None:
                     first = (float(loss_val_D), float(loss_val_G))
+                record.step(loss_val_D, loss_val_G, i == total_batch - 1)
                 if log is not None and i == total_batch - 1:
                     log(_baseline.epoch_line(epoch, loss_val_D, loss_val_G))
             end = _baseline.timer()
+            extra = {}
+            if samples:
+                np.random.seed(_baseline.SAMPLE_SEED)
+                extra["images"] = sess.run(G, feed_dict={Z: get_noise(samples, n_noise)}).astype(np.float32)
     return {"steps": steps, "seconds": end - start, "loop_seconds": end - loop_start,
-            "first": first, "last": (float(loss_val_D), float(loss_val_G))}
+            "first": first, "last": (float(loss_val_D), float(loss_val_G)), **record.result(), **extra}
 
 
 if __name__ == "__main__":
