@@ -290,8 +290,37 @@ def render_html(paths: list[Path], code: bool = True) -> str:
         tag.decompose()  # the template writes none; an HTML output might carry one
     for tag in soup.find_all("link"):
         tag.decompose()
+    render_math(soup)
     _contents(soup)
     return str(soup)
+
+
+MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
+
+
+def render_math(soup: BeautifulSoup) -> None:
+    """The markdown's LaTeX (``$...$`` inline, ``$$...$$`` display) as MathML, which Chromium draws.
+
+    JupyterLab renders it with MathJax, a script; the handout has no script, so without this the
+    reader would see the TeX source. Code (``code``/``pre``) is left as it is.
+    """
+    import html
+
+    from latex2mathml.converter import convert
+
+    for cell in soup.select(".jp-RenderedMarkdown"):
+        for text in list(cell.find_all(string=MATH)):
+            if text.find_parent(["code", "pre"]):
+                continue
+            parts, last = [], 0
+            for m in MATH.finditer(str(text)):
+                parts.append(html.escape(str(text)[last:m.start()], quote=False))
+                display = m.group(1) is not None
+                parts.append(convert((m.group(1) if display else m.group(2)).strip(),
+                                     display="block" if display else "inline"))
+                last = m.end()
+            parts.append(html.escape(str(text)[last:], quote=False))
+            text.replace_with(BeautifulSoup("".join(parts), "html.parser"))
 
 
 # ---------------------------------------------------------------- PDF

@@ -309,6 +309,8 @@ def made_up(tmp_path):
                       outputs=[_stream("teacher only output\n")]),
         new_code_cell("x = " + " + ".join(["long_variable_name"] * 30)),
         new_markdown_cell("## 정리\n\n끝."),
+        new_markdown_cell("가치 함수 $V(D, G)$ 와\n\n$$D^*(x) = \\frac{p_{data}(x)}{p_{data}(x) + p_g(x)}$$\n\n"
+                          "코드 안의 `$HOME` 은 그대로."),
     ])
     nb2 = new_notebook(cells=[new_markdown_cell("# 02. 둘째 노트북\n\n## 정리\n\n둘째 끝.")])
     for name, nb in (("01_first.ipynb", nb1), ("02_second.ipynb", nb2), ("scratch.ipynb", nb2)):
@@ -366,3 +368,16 @@ def test_cli_html_only_needs_no_browser(made_up, tmp_path, capsys):
     assert handout.main(["--notebooks", str(made_up), "--out", str(out), "--html-only",
                          "--browser", "no-such-browser"]) == 0
     assert [p.name for p in out.iterdir()] == ["gan-handout.html"]
+
+
+def test_formulas_become_mathml_because_the_handout_has_no_script(made_up):
+    """JupyterLab draws $...$ with MathJax (a script); on paper the handout must draw it too, not show TeX."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(handout.render_html(handout.find_notebooks(made_up)), "html.parser")
+    maths = soup.find_all("math")
+    assert [m.get("display") for m in maths] == ["inline", "block"]
+    assert maths[1].find("mfrac") is not None                 # the fraction is a fraction, not "\\frac"
+    text = soup.get_text()
+    assert "\\frac" not in text and "$V(D, G)$" not in text
+    assert "$HOME" in [c.get_text() for c in soup.find_all("code")]   # code keeps its dollar sign
