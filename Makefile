@@ -149,11 +149,13 @@ ablation-epochs:
 # The note's own TF1 code (benchmarks/tf1_gan.py, tf1_cgan.py as transcribed), trained for 14,100 and
 # 55,000 steps per configuration (gan, cgan-note-normal, cgan-uniform; seed 42), its samples scored
 # with the project's classifier: samples/note-tf1/*.png and results.json (benchmarks/note_tf1.py,
-# about 20 min here). NOTE_TF1_ARGS="--configs gan --steps 200 --out /tmp/trial" for a short trial.
+# about 20 min here), then the conditional runs at 14,100 steps with seeds 0 1 2 7 (--more-seeds,
+# samples/note-tf1/more-seeds/, about 8 min). NOTE_TF1_ARGS="--configs gan --steps 200 --out /tmp/trial" for a short trial.
 NOTE_TF1_ARGS ?=
 .PHONY: note-tf1
 note-tf1: $(STAMP)
 	$(PY) benchmarks/note_tf1.py $(NOTE_TF1_ARGS)
+	@if [ -z "$(NOTE_TF1_ARGS)" ]; then $(PY) benchmarks/note_tf1.py --more-seeds; fi
 
 # Re-execute the notebooks top to bottom from scratch and save them with their outputs (after a
 # change to code they show): the checkpoints they write are deleted first, so each saved notebook

@@ -120,24 +120,37 @@ def parse_args(argv):
                         metavar="CONFIG", help=f"which runs (default all: {', '.join(note_tf1.CONFIGS)})")
     parser.add_argument("--steps", nargs="+", type=positive_steps, default=list(note_tf1.STEPS),
                         help=f"training steps of each run (default {' '.join(map(str, note_tf1.STEPS))})")
-    parser.add_argument("--seed", type=int, default=note_tf1.SEED, help=f"training seed (default {note_tf1.SEED})")
+    parser.add_argument("--seeds", "--seed", nargs="+", type=int, default=[note_tf1.SEED],
+                        help=f"training seeds, one run each (default {note_tf1.SEED})")
+    parser.add_argument("--more-seeds", action="store_true",
+                        help=f"the committed extra seeds: {' '.join(note_tf1.MORE_SEEDS_CONFIGS)} at "
+                             f"{note_tf1.MORE_SEEDS_STEPS} steps, seeds {' '.join(map(str, note_tf1.MORE_SEEDS))}, "
+                             f"into {note_tf1.MORE_SEEDS_FOLDER.relative_to(ROOT)}/")
     parser.add_argument("--out", type=Path, default=note_tf1.FOLDER,
                         help="folder for the PNGs and results.json (default: the committed samples/note-tf1)")
     parser.add_argument("--keep-images", action="store_true",
                         help="also keep each run's 10,000 images as <config>-<steps>.npz in --out (31 MB each)")
     args = parser.parse_args(argv)
-    for name in ("configs", "steps"):
+    if args.more_seeds:
+        if {"--configs", "--steps", "--seeds", "--seed", "--out"} & set(argv):
+            parser.error("--more-seeds sets configs, steps, seeds and folder itself; give it alone")
+        args.configs, args.steps = list(note_tf1.MORE_SEEDS_CONFIGS), [note_tf1.MORE_SEEDS_STEPS]
+        args.seeds, args.out = list(note_tf1.MORE_SEEDS), note_tf1.MORE_SEEDS_FOLDER
+    for name in ("configs", "steps", "seeds"):
         values = getattr(args, name)
         if len(set(values)) != len(values):
             parser.error(f"--{name} names a value twice ({' '.join(map(str, values))}); give each once")
     full = (sorted(args.configs) == sorted(note_tf1.CONFIGS) and sorted(args.steps) == sorted(note_tf1.STEPS)
-            and args.seed == note_tf1.SEED and not args.keep_images)
+            and args.seeds == [note_tf1.SEED] and not args.keep_images)
+    if args.out.resolve() == note_tf1.MORE_SEEDS_FOLDER.resolve() and not args.more_seeds:
+        parser.error(f"{note_tf1.MORE_SEEDS_FOLDER.relative_to(ROOT)}/ is written by --more-seeds only")
     if args.out.resolve() == note_tf1.FOLDER.resolve() and not full:
         parser.error(f"{note_tf1.FOLDER.relative_to(ROOT)}/ holds only the full set (every config, steps "
                      f"{' and '.join(map(str, note_tf1.STEPS))}, seed {note_tf1.SEED}); write this one elsewhere "
                      f"with --out DIR")
-    if not 0 <= args.seed < 2**32:
-        parser.error(f"--seed {args.seed}: numpy seeds are 0 .. 2**32 - 1")
+    for seed in args.seeds:
+        if not 0 <= seed < 2**32:
+            parser.error(f"--seed {seed}: numpy seeds are 0 .. 2**32 - 1")
     if args.out.exists() and not args.out.is_dir():
         parser.error(f"--out {args.out} is a file; give a folder")
     return parser, args
@@ -227,71 +240,70 @@ def main(argv=None) -> int:
     started = time.time()
     runs, grids = [], []
     with tempfile.TemporaryDirectory(prefix="note-tf1-") as tmp:
-        for config in args.configs:
+        for seed, config, steps in [(s, c, n) for s in args.seeds for c in args.configs for n in args.steps]:
             spec = note_tf1.CONFIGS[config]
-            for steps in args.steps:
-                print(f"[{time.strftime('%H:%M:%S')}] {config}, {steps} steps, seed {args.seed} ...", flush=True)
-                npz = Path(tmp) / f"{config}-{steps}.npz"
-                t0 = time.perf_counter()
-                done = subprocess.run([sys.executable, str(Path(__file__).resolve()), CHILD, config, str(steps),
-                                       str(args.seed), str(note_tf1.SAMPLES), str(npz)], cwd=ROOT)
-                process_seconds = time.perf_counter() - t0
-                if done.returncode != 0 or not npz.exists():
-                    parser.exit(1, f"{PROG}: training {config} for {steps} steps failed (exit {done.returncode}; "
-                                   f"its error is above); nothing was written to results.json\n")
-                with np.load(npz, allow_pickle=False) as z:
-                    child = {key: z[key] for key in z.files}
-                images = child["images"]
-                requested = child["requested"] if child["requested"].size else None   # cgan only
-                if int(child["num_train"]) != mnist.num_train:
-                    parser.exit(1, f"{PROG}: the training process read {int(child['num_train'])} images, this one "
-                                   f"{mnist.num_train}: MNIST_NPZ changed during the run?\n")
-                images_finite = bool(np.isfinite(images).all())
-                if images_finite:
-                    quality = classifier.sample_quality(judge, images, real_features, requested)
-                else:  # the note's tf.log can turn the weights into nan: record it, do not crash
-                    quality = {"score": None, "top class": None, "rarest class": None, "shares": None,
-                               "FD": None, "label acc": None}
-                losses = child["epoch_losses"]
-                last = [float(v) for v in child["last"]]
-                nonfinite = int(child["nonfinite_steps"])
-                first_bad = int(child["first_nonfinite_step"])
-                epochs = steps / per_epoch
-                run = {
-                    "config": config, "script": spec["script"], "noise": spec["noise"],
-                    "learning rate": float(child["learning_rate"]), "steps": steps,
-                    "epochs": round(epochs, 2), "full epochs": len(losses), "seed": args.seed,
-                    "seconds": float(child["seconds"]), "loop seconds": float(child["loop_seconds"]),
-                    "steps/s": steps / float(child["loop_seconds"]), "process seconds": process_seconds,
-                    "last epoch": ({"D loss": float(losses[-1][0]), "G loss": float(losses[-1][1])}
-                                   if len(losses) else None),
-                    "last step": {"D loss": last[0], "G loss": last[1]},
-                    "epoch losses": {"D loss": [float(v) for v in losses[:, 0]],
-                                     "G loss": [float(v) for v in losses[:, 1]]},
-                    "finite": nonfinite == 0, "nonfinite steps": nonfinite,
-                    "first nonfinite step": None if first_bad < 0 else first_bad,
-                    "images finite": images_finite,
-                    **quality,
-                    "grid": note_tf1.grid_name(config, steps),
-                }
-                assert tuple(run) == note_tf1.RUN_KEYS, tuple(run)
-                runs.append(run)
-                if args.keep_images:
-                    with atomic_path(args.out / f"{config}-{steps}.npz", suffix=".npz") as kept, open(kept, "wb") as f:
-                        np.savez(f, images=images, requested=child["requested"])
-                # keep only what the grid shows (GAN: the first 100; cgan: the first 10 asked for as each digit)
-                pick = (np.arange(100) if requested is None
-                        else np.concatenate([np.flatnonzero(requested == d)[:10] for d in range(10)]))
-                grids.append((run["grid"], images[pick], None if requested is None else requested[pick],
-                              title(config, steps, epochs, quality, args.seed)))
-                shown = "images not finite" if not images_finite else (
-                    f"score {quality['score']:.2f}, FD {quality['FD']:.1f}, top class {quality['top class']:.1%}"
-                    + (f", label acc {quality['label acc']:.1%}" if quality["label acc"] is not None else ""))
-                last_epoch = ("no full epoch" if run["last epoch"] is None else
-                              "last epoch D {:.4} G {:.4}".format(run["last epoch"]["D loss"], run["last epoch"]["G loss"]))
-                print(f"    {run['seconds']:.0f} s; {last_epoch}; "
-                      f"{'losses finite' if run['finite'] else f'{nonfinite} steps with NON-FINITE losses'}; {shown}",
-                      flush=True)
+            print(f"[{time.strftime('%H:%M:%S')}] {config}, {steps} steps, seed {seed} ...", flush=True)
+            npz = Path(tmp) / f"{config}-{steps}-{seed}.npz"
+            t0 = time.perf_counter()
+            done = subprocess.run([sys.executable, str(Path(__file__).resolve()), CHILD, config, str(steps),
+                                   str(seed), str(note_tf1.SAMPLES), str(npz)], cwd=ROOT)
+            process_seconds = time.perf_counter() - t0
+            if done.returncode != 0 or not npz.exists():
+                parser.exit(1, f"{PROG}: training {config} for {steps} steps failed (exit {done.returncode}; "
+                               f"its error is above); nothing was written to results.json\n")
+            with np.load(npz, allow_pickle=False) as z:
+                child = {key: z[key] for key in z.files}
+            images = child["images"]
+            requested = child["requested"] if child["requested"].size else None   # cgan only
+            if int(child["num_train"]) != mnist.num_train:
+                parser.exit(1, f"{PROG}: the training process read {int(child['num_train'])} images, this one "
+                               f"{mnist.num_train}: MNIST_NPZ changed during the run?\n")
+            images_finite = bool(np.isfinite(images).all())
+            if images_finite:
+                quality = classifier.sample_quality(judge, images, real_features, requested)
+            else:  # the note's tf.log can turn the weights into nan: record it, do not crash
+                quality = {"score": None, "top class": None, "rarest class": None, "shares": None,
+                           "FD": None, "label acc": None}
+            losses = child["epoch_losses"]
+            last = [float(v) for v in child["last"]]
+            nonfinite = int(child["nonfinite_steps"])
+            first_bad = int(child["first_nonfinite_step"])
+            epochs = steps / per_epoch
+            run = {
+                "config": config, "script": spec["script"], "noise": spec["noise"],
+                "learning rate": float(child["learning_rate"]), "steps": steps,
+                "epochs": round(epochs, 2), "full epochs": len(losses), "seed": seed,
+                "seconds": float(child["seconds"]), "loop seconds": float(child["loop_seconds"]),
+                "steps/s": steps / float(child["loop_seconds"]), "process seconds": process_seconds,
+                "last epoch": ({"D loss": float(losses[-1][0]), "G loss": float(losses[-1][1])}
+                               if len(losses) else None),
+                "last step": {"D loss": last[0], "G loss": last[1]},
+                "epoch losses": {"D loss": [float(v) for v in losses[:, 0]],
+                                 "G loss": [float(v) for v in losses[:, 1]]},
+                "finite": nonfinite == 0, "nonfinite steps": nonfinite,
+                "first nonfinite step": None if first_bad < 0 else first_bad,
+                "images finite": images_finite,
+                **quality,
+                "grid": note_tf1.grid_name(config, steps, seed),
+            }
+            assert tuple(run) == note_tf1.RUN_KEYS, tuple(run)
+            runs.append(run)
+            if args.keep_images:
+                with atomic_path(args.out / note_tf1.grid_name(config, steps, seed).replace(".png", ".npz"), suffix=".npz") as kept, open(kept, "wb") as f:
+                    np.savez(f, images=images, requested=child["requested"])
+            # keep only what the grid shows (GAN: the first 100; cgan: the first 10 asked for as each digit)
+            pick = (np.arange(100) if requested is None
+                    else np.concatenate([np.flatnonzero(requested == d)[:10] for d in range(10)]))
+            grids.append((run["grid"], images[pick], None if requested is None else requested[pick],
+                          title(config, steps, epochs, quality, seed)))
+            shown = "images not finite" if not images_finite else (
+                f"score {quality['score']:.2f}, FD {quality['FD']:.1f}, top class {quality['top class']:.1%}"
+                + (f", label acc {quality['label acc']:.1%}" if quality["label acc"] is not None else ""))
+            last_epoch = ("no full epoch" if run["last epoch"] is None else
+                          "last epoch D {:.4} G {:.4}".format(run["last epoch"]["D loss"], run["last epoch"]["G loss"]))
+            print(f"    {run['seconds']:.0f} s; {last_epoch}; "
+                  f"{'losses finite' if run['finite'] else f'{nonfinite} steps with NON-FINITE losses'}; {shown}",
+                  flush=True)
 
     header = {
         "what": "the note's own TF1 training loops (benchmarks/tf1_gan.py, tf1_cgan.py, as transcribed, on "

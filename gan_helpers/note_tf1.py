@@ -48,13 +48,29 @@ HEADER_KEYS = ("what", "cpu", "machine", "tensorflow", "num_train", "steps per e
                "samples", "sample seed", "requested", "classifier", "data", "date", "command")
 
 
-def grid_name(config: str, steps: int) -> str:
-    return f"{config}-{int(steps)}.png"
+# The conditional runs again at 14,100 steps with more seeds (``make note-tf1`` runs ``--more-seeds``):
+# one seed cannot tell whether a collapse belongs to the noise or to that seed.
+MORE_SEEDS = (0, 1, 2, 7)
+MORE_SEEDS_CONFIGS = ("cgan-note-normal", "cgan-uniform")
+MORE_SEEDS_STEPS = 14100
+MORE_SEEDS_FOLDER = FOLDER / "more-seeds"
+MORE_SEEDS_RESULTS = MORE_SEEDS_FOLDER / "results.json"
 
 
-def grid_path(config: str, steps: int, folder=None) -> Path:
-    """``samples/note-tf1/<config>-<steps>.png`` (of the checkout, or of ``folder``)."""
-    return Path(folder or FOLDER) / grid_name(config, steps)
+def grid_name(config: str, steps: int, seed: int = SEED) -> str:
+    return f"{config}-{int(steps)}.png" if seed == SEED else f"{config}-{int(steps)}-seed{int(seed)}.png"
+
+
+def grid_path(config: str, steps: int, folder=None, seed: int = SEED) -> Path:
+    """``samples/note-tf1/<config>-<steps>.png`` (of the checkout, or of ``folder``); other seeds add ``-seed<N>``."""
+    return Path(folder or FOLDER) / grid_name(config, steps, seed)
+
+
+def all_cgan_runs_at(steps=MORE_SEEDS_STEPS) -> list[dict]:
+    """Every committed conditional run of ``steps`` steps: seed 42 from results.json, the others from more-seeds."""
+    runs = [r for r in load_results() + load_results(MORE_SEEDS_RESULTS)
+            if r["config"].startswith("cgan") and r["steps"] == steps]
+    return sorted(runs, key=lambda r: (r["config"], r["seed"] != SEED, r["seed"]))
 
 
 def load(path=None) -> dict:
@@ -87,10 +103,11 @@ def _fmt(value, spec, none="-"):
 def table(runs=None) -> str:
     """A short ASCII table of the runs: config, steps, epochs, score, FD, top class, label acc, finite losses."""
     runs = load_results() if runs is None else runs
-    head = f"{'config':<17} {'steps':>6} {'epochs':>6} {'score':>6} {'FD':>7} {'top class':>9} {'label acc':>9}  finite"
+    head = (f"{'config':<17} {'steps':>6} {'epochs':>6} {'seed':>4} {'score':>6} {'FD':>7} {'top class':>9} "
+            f"{'label acc':>9}  finite")
     lines = [head, "-" * len(head)]
     for r in runs:
-        lines.append(f"{r['config']:<17} {r['steps']:>6d} {_fmt(r['epochs'], '.0f'):>6} "
+        lines.append(f"{r['config']:<17} {r['steps']:>6d} {_fmt(r['epochs'], '.0f'):>6} {r['seed']:>4d} "
                      f"{_fmt(r['score'], '.2f'):>6} {_fmt(r['FD'], '.1f'):>7} {_fmt(r['top class'], '.1%'):>9} "
                      f"{_fmt(r['label acc'], '.1%'):>9}  {'yes' if r['finite'] else 'NO'}")
     return "\n".join(lines)

@@ -135,17 +135,34 @@ def test_the_conditional_gans_label_accuracy_fits_1000_requests_per_digit(commit
         assert r["label acc"] <= bound + 1e-9, (r["config"], r["steps"], r["label acc"], bound)
 
 
+def test_more_seeds_hold_the_conditional_runs_at_14100_steps_for_each_extra_seed():
+    need(note_tf1.MORE_SEEDS_RESULTS.exists(), f"{note_tf1.MORE_SEEDS_RESULTS} is missing: run make note-tf1")
+    runs = note_tf1.load_results(note_tf1.MORE_SEEDS_RESULTS)
+    expected = {(c, note_tf1.MORE_SEEDS_STEPS, s) for c in note_tf1.MORE_SEEDS_CONFIGS for s in note_tf1.MORE_SEEDS}
+    assert {(r["config"], r["steps"], r["seed"]) for r in runs} == expected and len(runs) == len(expected)
+    for r in runs:
+        assert tuple(r) == note_tf1.RUN_KEYS and r["finite"] and r["label acc"] is not None
+        path = note_tf1.grid_path(r["config"], r["steps"], note_tf1.MORE_SEEDS_FOLDER, seed=r["seed"])
+        assert r["grid"] == path.name and path.name.endswith(f"-seed{r['seed']}.png") and path.is_file()
+    both = note_tf1.all_cgan_runs_at()
+    assert len(both) == len(expected) + 2                  # plus seed 42 of each config from results.json
+    for config in note_tf1.MORE_SEEDS_CONFIGS:
+        seeds = [r["seed"] for r in both if r["config"] == config]
+        assert seeds == [note_tf1.SEED, *sorted(note_tf1.MORE_SEEDS)]
+
+
 # ---------------------------------------------------------------- the reader
 
 def test_table_and_loader_show_every_run(committed):
     runs = note_tf1.load_results()
     assert runs == committed["runs"]
     lines = note_tf1.table().splitlines()
-    assert lines[0].split() == ["config", "steps", "epochs", "score", "FD", "top", "class", "label", "acc", "finite"]
+    assert lines[0].split() == ["config", "steps", "epochs", "seed", "score", "FD", "top", "class", "label", "acc",
+                                "finite"]
     body = lines[2:]
     assert len(body) == 6
     for r, line in zip(runs, body):
-        assert line.split()[:2] == [r["config"], str(r["steps"])]
+        assert line.split()[:2] == [r["config"], str(r["steps"])] and line.split()[3] == str(r["seed"])
         if r["score"] is not None:
             assert f"{r['score']:.2f}" in line and f"{r['FD']:.1f}" in line
         assert (f"{r['label acc']:.1%}" if r["label acc"] is not None else " -  ") in line
@@ -195,6 +212,8 @@ def test_the_reader_and_the_script_load_no_tensorflow_before_they_need_it():
     (["--configs", "gan"], "write this one elsewhere with --out DIR"),
     (["--steps", "50"], "write this one elsewhere with --out DIR"),
     (["--steps", "50", "--out", "{tmp}/file.txt"], "is a file; give a folder"),
+    (["--more-seeds", "--steps", "50"], "give it alone"),
+    (["--configs", "gan", "--out", str(note_tf1.MORE_SEEDS_FOLDER)], "is written by --more-seeds only"),
 ])
 def test_a_bad_argument_is_one_line_that_names_the_fix(tmp_path, args, fix):
     (tmp_path / "file.txt").write_text("x")
