@@ -70,6 +70,8 @@ ALLOWED = {
         ("1e-7", "epsilon", "Adam epsilon: Keras' default, a setting"),
         ("-1.386", "구별을 전혀 못 할 때", "2·log 0.5 = -log 4: the loss of a discriminator that cannot tell real "
          "from fake (math)"),
+        ("1.386", "log 4 = 1.386의 뜻", "log 4 (theory 1): the size of V(D*, G) at p_g = p_data, and notebook 2's "
+         "cross-entropy reference point (math; the cell prints -1.3863)"),
     ],
     "02_conditional_gan.ipynb": [
         ("1e-8", "epsilon", "Adam epsilon: TF1 AdamOptimizer's default, a setting"),
