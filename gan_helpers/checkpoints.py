@@ -6,7 +6,8 @@ A checkpoint folder (``checkpoints/gan/``, ``checkpoints/cgan/``) holds
   the command line can rebuild them from :mod:`gan_helpers.models` without a notebook;
 - TensorFlow checkpoint files from :class:`tf.train.CheckpointManager` (the last few
   epochs): both models, both optimisers, the random generator and the epoch count;
-- ``history.json``: the per-epoch losses, so a resumed run's loss curve is the whole run.
+- ``history.json``: the per-epoch losses, so a resumed run's loss curve is the whole run;
+- ``training.log``: the note's line for every epoch (a notebook prints only every 10th).
 
 TensorFlow writes a checkpoint's files first and then, atomically, the small ``checkpoint``
 index that names the latest one; ``history.json`` is replaced atomically as well. A kill in
@@ -21,12 +22,13 @@ from pathlib import Path
 
 from ._quiet import import_tensorflow_quietly
 from .errors import GanHelpersError
-from .files import write_json_atomic
+from .files import write_bytes_atomic, write_json_atomic
 
 tf = import_tensorflow_quietly()
 
 SETTINGS_FILE = "settings.json"
 HISTORY_FILE = "history.json"
+LOG_FILE = "training.log"
 
 
 class CheckpointError(GanHelpersError):
@@ -125,6 +127,10 @@ class TrainingCheckpoint:
         if not (self.directory / SETTINGS_FILE).exists():
             write_json_atomic(self.directory / SETTINGS_FILE, self.settings)
         write_json_atomic(self.directory / HISTORY_FILE, {k: list(v) for k, v in history.items()})
+        from .training import epoch_line
+
+        lines = [epoch_line(e, d, g) for e, (d, g) in enumerate(zip(history["D loss"], history["G loss"]))]
+        write_bytes_atomic(self.directory / LOG_FILE, "".join(line + "\n" for line in lines).encode("utf-8"))
         self.epoch.assign(completed_epochs)
         return self.manager.save(checkpoint_number=completed_epochs)
 

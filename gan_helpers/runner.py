@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import plotting, training
-from .checkpoints import TrainingCheckpoint
+from .checkpoints import LOG_FILE, TrainingCheckpoint
 
 
 class Run:
@@ -69,7 +69,9 @@ class Run:
 
         self.history = training.fit(train_step, arrays, total_epoch=total_epoch, batch_size=batch_size,
                                     rng=self.rng, on_epoch_end=on_epoch_end, start_epoch=done,
-                                    history=history, log=log, desc=desc, **fit_options)
+                                    history=history, log=log, desc=desc,
+                                    full_log=None if self.checkpoint is None else self.checkpoint.directory / LOG_FILE,
+                                    **fit_options)
         if getattr(self.G_optimizer, "use_ema", False):
             # From here on the generator holds the moving average of its weights (notebook 3).
             # Setting the weights to the average twice changes nothing, so a resumed run that

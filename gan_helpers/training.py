@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ._quiet import import_tensorflow_quietly
 from .errors import GanHelpersError
+from .plotting import is_sample_epoch
 from .progress import progress_bar
 
 tf = import_tensorflow_quietly()
@@ -24,6 +25,20 @@ class History(dict):
 
     steps: int = 0
     seconds: float = 0.0
+
+
+def epoch_line(epoch, loss_D, loss_G) -> str:
+    """The note's per-epoch line, ``Epoch 0007 D loss: -0.4287 G loss: -2.693``."""
+    return " ".join(["Epoch", "%04d" % epoch, "D loss: {:.4}".format(loss_D), "G loss: {:.4}".format(loss_G)])
+
+
+def is_logged_epoch(epoch, start_epoch, total_epoch) -> bool:
+    """Whether ``fit`` prints this epoch's line: the first of the call, the sample epochs (0, 9, 19, ...), the last.
+
+    A saved notebook then holds about 11 lines per 100-epoch run instead of 100; every line is in
+    the checkpoint folder's ``training.log`` (:meth:`~gan_helpers.checkpoints.TrainingCheckpoint.save`).
+    """
+    return epoch == start_epoch or epoch == total_epoch - 1 or is_sample_epoch(epoch)
 
 
 def _history_so_far(history, start_epoch) -> History:
@@ -58,14 +73,15 @@ def make_chunk_runner(train_step, arrays, batch_size):
 
 
 def fit(train_step, arrays, *, total_epoch, batch_size, rng, steps_per_call=47,
-        on_epoch_end=None, log=print, desc="training", start_epoch=0, history=None):
+        on_epoch_end=None, log=print, desc="training", start_epoch=0, history=None, full_log=None):
     """Train for ``total_epoch`` epochs; return the per-epoch mean losses.
 
     Each epoch uses ``len(arrays[0]) // batch_size`` batches in a new random order drawn
     from ``rng`` (a ``tf.random.Generator``); the few images that do not fill a batch are
-    skipped in that epoch. After each epoch it prints the note's line
-    ``Epoch 0000 D loss: ... G loss: ...`` (the epoch's mean) and calls
-    ``on_epoch_end(epoch, loss_D, loss_G, history)``.
+    skipped in that epoch. After each epoch it calls ``on_epoch_end(epoch, loss_D, loss_G, history)``
+    and, for the epochs :func:`is_logged_epoch` picks, passes the note's line
+    ``Epoch 0000 D loss: ... G loss: ...`` (the epoch's mean) to ``log``. ``full_log``: where every
+    epoch's line is kept (only named in the first line printed).
 
     A resumed run passes ``start_epoch`` (epochs already done) and the ``history`` so far;
     it then runs epochs ``start_epoch .. total_epoch-1`` and returns the whole history.
@@ -90,6 +106,9 @@ def fit(train_step, arrays, *, total_epoch, batch_size, rng, steps_per_call=47,
               f"set FRESH_START = True to train again from epoch 0")
     elif start_epoch:
         print(f"resuming after epoch {start_epoch - 1:04d} ({start_epoch} of {total_epoch} epochs done)")
+    if log and sum(not is_logged_epoch(e, start_epoch, total_epoch) for e in range(start_epoch, total_epoch)):
+        log(f"(one line for epoch {start_epoch}, every 10th epoch and the last"
+            + (f"; every epoch in {full_log}" if full_log else "") + ")")
     bar = progress_bar(total_epoch * total_batch, desc=desc, initial=min(start_epoch, total_epoch) * total_batch)
     try:
         for epoch in range(start_epoch, total_epoch):
@@ -103,8 +122,8 @@ def fit(train_step, arrays, *, total_epoch, batch_size, rng, steps_per_call=47,
             loss_D, loss_G = sum_D / total_batch, sum_G / total_batch
             history["D loss"].append(loss_D)
             history["G loss"].append(loss_G)
-            if log:
-                log("Epoch", "%04d" % epoch, "D loss: {:.4}".format(loss_D), "G loss: {:.4}".format(loss_G))
+            if log and is_logged_epoch(epoch, start_epoch, total_epoch):
+                log(epoch_line(epoch, loss_D, loss_G))
             if on_epoch_end is not None:
                 on_epoch_end(epoch, loss_D, loss_G, history)
     finally:

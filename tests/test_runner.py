@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from gan_helpers import checkpoints, experiments, models, runner
+from gan_helpers import checkpoints, experiments, models, runner, training
 from gan_helpers.data import Mnist, one_hot
 from gan_helpers.errors import GanHelpersError
 
@@ -150,3 +150,16 @@ def test_watched_numbers_join_the_history_and_survive_a_resume(tmp_path):
     assert saved["calls so far"][2:] == [1.0, 2.0]
     again = experiment(5, directory, settings=PLAIN_SETTINGS, watch=watch)
     assert again.history["calls so far"][2:] == [1.0, 2.0, 3.0]
+
+
+def test_every_epoch_is_in_the_checkpoints_training_log_while_the_notebook_shows_a_few(tmp_path, capsys):
+    directory = tmp_path / "logged"
+    experiments.run_experiment(PLAIN_SETTINGS, 3, MNIST, total_epoch=3, batch_size=50, checkpoint_dir=directory,
+                               log=print)
+    run = experiments.run_experiment(PLAIN_SETTINGS, 3, MNIST, total_epoch=12, batch_size=50,
+                                     checkpoint_dir=directory, log=print)
+    shown = [line.split()[1] for line in capsys.readouterr().out.splitlines() if line.startswith("Epoch ")]
+    assert shown == ["0000", "0002", "0003", "0009", "0011"]     # first run: 0 and its last; then 3, 9, 11
+    full = (directory / checkpoints.LOG_FILE).read_text().splitlines()
+    assert [line.split()[1] for line in full] == [f"{e:04d}" for e in range(12)]
+    assert full[5] == training.epoch_line(5, run.history["D loss"][5], run.history["G loss"][5])

@@ -69,3 +69,22 @@ def test_resumed_fit_runs_only_the_missing_epochs(capsys):
     nothing = training.fit(tf.function(step), [X], total_epoch=2, batch_size=10, rng=rng, start_epoch=4,
                            history=history)
     assert nothing.steps == 0 and "nothing to train" in capsys.readouterr().out
+
+
+def test_the_log_shows_the_sample_epochs_and_the_last_and_says_so(capsys):
+    """A saved notebook keeps about 11 lines per 100 epochs: the first, 0/9/19/..., and the last."""
+    assert [e for e in range(100) if training.is_logged_epoch(e, 0, 100)] == [0] + list(range(9, 100, 10))
+    assert [e for e in range(37, 45) if training.is_logged_epoch(e, 37, 45)] == [37, 39, 44]
+    assert training.epoch_line(7, -0.428712, -2.69301) == "Epoch 0007 D loss: -0.4287 G loss: -2.693"
+    lines = []
+    X = np.random.default_rng(0).random((50, 4), dtype=np.float32)
+
+    @tf.function
+    def step(batch):
+        return tf.reduce_mean(batch), -tf.reduce_mean(batch)
+
+    history = training.fit(step, [X], total_epoch=12, batch_size=10, rng=tf.random.Generator.from_seed(0),
+                           log=lines.append, full_log="somewhere/training.log")
+    assert len(history["D loss"]) == 12
+    assert lines[0] == "(one line for epoch 0, every 10th epoch and the last; every epoch in somewhere/training.log)"
+    assert [line.split()[1] for line in lines[1:]] == ["0000", "0009", "0011"]
