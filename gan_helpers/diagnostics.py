@@ -37,12 +37,14 @@ COLUMNS = ("D(G(z))", "|dloss/dlogit|", "|dD/dx|", "saturated", "|dloss/da|", "|
 """
 
 
-def generator_signal(generator, discriminator, G_loss, noise, labels=None) -> dict:
+def generator_signal(generator, discriminator, G_loss, noise, labels=None, real=None) -> dict:
     """Each link of the chain above for one batch of ``noise`` (and one-hot ``labels`` for a conditional GAN).
 
     ``G_loss(logits)`` is the generator's loss as a *minimised* batch mean, e.g. notebook 2's
     ``G_loss`` or ``lambda logits: -G_objective(logits)`` for notebook 1's objective.
     The generator must end in a sigmoid (its output is the probability ``p`` per pixel).
+    ``real``: the discriminator's input for real images (``[images, labels]`` for a conditional
+    GAN); then ``"D(x)"``, its mean probability for them, is returned too.
     """
     conditional = labels is not None
     batch = int(noise.shape[0])
@@ -63,7 +65,9 @@ def generator_signal(generator, discriminator, G_loss, noise, labels=None) -> di
     dlogit_dx = tape.gradient(logit_sum, fake)
     p = fake
     dloss_da = dloss_dx * p * (1.0 - p)
+    found = {} if real is None else {"D(x)": float(tf.reduce_mean(tf.sigmoid(discriminator(real, training=False))))}
     return {
+        **found,
         "D(G(z))": float(tf.reduce_mean(tf.sigmoid(logits))),
         "|dloss/dlogit|": float(tf.reduce_mean(tf.abs(dloss_dlogit))),
         "|dD/dx|": float(tf.reduce_mean(tf.norm(dlogit_dx, axis=1))),
@@ -87,3 +91,27 @@ def format_row(values: dict, columns=COLUMNS) -> str:
         cells.append(f"{v:>15.1%}" if c == "saturated" else f"{v:>15.3g}")
     return "".join(cells)
 
+
+
+def discriminator_watch(generator, discriminator, settings, images, labels=None, n=500, seed=5):
+    """A ``watch`` for :meth:`~gan_helpers.runner.Run.fit`: D's mean probability for real and fake images.
+
+    ``D(x)`` on the first ``n`` of ``images`` (with their one-hot ``labels`` for a conditional GAN),
+    ``D(G(z))`` on ``n`` fakes from fixed noise of the settings' kind (its own generator, ``seed``,
+    so watching does not change the training's random draws; conditional: digits 0-9 in turn).
+    """
+    from . import models
+
+    conditional = settings["kind"] == "cgan"
+    noise = models.NOISE[settings["noise"]](tf.random.Generator.from_seed(seed), n, settings["n_noise"])
+    fake_labels = tf.one_hot(np.arange(n) % settings["n_class"], settings["n_class"]) if conditional else None
+    real = tf.constant(images[:n])
+    real_in = [real, tf.constant(labels[:n])] if conditional else real
+
+    def watch():
+        fakes = generator([noise, fake_labels] if conditional else noise, training=False)
+        fake_in = [fakes, fake_labels] if conditional else fakes
+        return {"D(x)": float(tf.reduce_mean(tf.sigmoid(discriminator(real_in, training=False)))),
+                "D(G(z))": float(tf.reduce_mean(tf.sigmoid(discriminator(fake_in, training=False))))}
+
+    return watch

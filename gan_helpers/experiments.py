@@ -67,10 +67,12 @@ def sample_rows(generator, settings, sample_noise, mnist):
 
 
 def run_experiment(settings, seed, mnist, *, total_epoch, batch_size=100, checkpoint_dir=None,
-                   sample_dir=None, fresh=False, log=None, watch=None):
+                   sample_dir=None, fresh=False, log=None, watch=None, watch_discriminator=False):
     """Train the models of ``settings`` from ``seed``; returns the :class:`~gan_helpers.runner.Run`.
 
     ``watch``: see :meth:`~gan_helpers.runner.Run.fit` (numbers to record after every epoch).
+    ``watch_discriminator``: also record D(x) and D(G(z)) after every epoch in the history
+    (:func:`~gan_helpers.diagnostics.discriminator_watch` on test images; the training is unchanged).
     """
     keras.utils.set_random_seed(seed)
     rng = tf.random.Generator.from_seed(seed)
@@ -87,6 +89,14 @@ def run_experiment(settings, seed, mnist, *, total_epoch, batch_size=100, checkp
               sample_rows=None if sample_dir is None else
               partial(sample_rows, generator, settings, sample_noise, mnist))
     arrays = [mnist.x_train, mnist.y_train] if settings["kind"] == "cgan" else [mnist.x_train]
+    if watch_discriminator:
+        from .diagnostics import discriminator_watch
+
+        watches = [w for w in (watch, discriminator_watch(generator, discriminator, settings, mnist.x_test,
+                                                          mnist.y_test)) if w is not None]
+
+        def watch():
+            return {name: value for w in watches for name, value in w().items()}
     run.fit(train_step, arrays, total_epoch=total_epoch, batch_size=batch_size, log=log, desc=settings["kind"],
             watch=watch)
     return run

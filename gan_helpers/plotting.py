@@ -68,15 +68,37 @@ def is_sample_epoch(epoch: int) -> bool:
 
 
 def plot_losses(history, title="GAN losses per epoch", ylabel="objective (mean over the epoch)"):
-    """Line plot of ``history``: a dict name -> list of per-epoch values. Returns the figure."""
+    """Line plot of the losses in ``history`` (a dict name -> per-epoch values; the names ending in "loss",
+    so the other numbers a ``watch`` recorded stay out). Returns the figure."""
     fig, ax = plt.subplots(figsize=(7, 3.2))
     for name, values in history.items():
+        if not name.endswith("loss"):
+            continue
         ax.plot(np.arange(len(values)), values, label=name)
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_discriminator(history, title="What D says per epoch"):
+    """D(x) and D(G(z)) per epoch (a ``watch`` recorded them in ``history``), with 0.5 marked. Returns the figure.
+
+    0.5 and 0.5: D cannot tell real from fake; D(G(z)) near 0: D wins; D(x) near 1 while D(G(z))
+    only falls: the generator is stuck.
+    """
+    fig, ax = plt.subplots(figsize=(7, 2.6))
+    ax.plot(history["D(x)"], label="D(x): real test images")
+    ax.plot(history["D(G(z))"], label="D(G(z)): fakes, fixed noise")
+    ax.axhline(0.5, color="gray", ls=":", lw=1)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean probability 'real'")
+    ax.set_ylim(0, 1)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 

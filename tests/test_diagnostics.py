@@ -75,3 +75,14 @@ def test_format_row_follows_the_columns():
     row = diagnostics.format_row(values)
     assert row.split() == ["0.5", "0.5", "0.5", "50.0%", "0.5", "0.5"]
     assert diagnostics.format_row(values, ["saturated"]).split() == ["50.0%"]
+
+
+def test_D_of_real_images_is_reported_when_real_images_are_given():
+    generator, discriminator = tiny_models(conditional=True)
+    noise = tf.random.Generator.from_seed(4).uniform([20, 8], -1, 1)
+    labels = tf.one_hot(np.arange(20) % 10, 10)
+    real = [tf.random.Generator.from_seed(5).uniform([20, 784]), labels]
+    without = diagnostics.generator_signal(generator, discriminator, note_steps.G_loss, noise, labels)
+    with_real = diagnostics.generator_signal(generator, discriminator, note_steps.G_loss, noise, labels, real=real)
+    assert "D(x)" not in without and with_real.keys() - without.keys() == {"D(x)"}
+    assert with_real["D(x)"] == pytest.approx(float(tf.reduce_mean(tf.sigmoid(discriminator(real)))), rel=1e-5)

@@ -155,3 +155,14 @@ def test_show_saved_grids_in_epoch_order(tmp_path):
     assert [ax.get_title(loc="left") for ax in fig.axes] == ["epoch 000", "epoch 019"]
     plt.close(fig)
     assert plotting.show_saved_grids(tmp_path / "empty") is None
+
+
+def test_loss_plot_draws_only_the_losses_and_the_D_plot_both_probabilities():
+    history = {"D loss": [0.5, 0.4], "G loss": [2.0, 2.5], "D(x)": [0.9, 0.8], "D(G(z))": [0.1, 0.2],
+               "diversity": [0.05, 0.06]}
+    fig = plotting.plot_losses(history)
+    assert [line.get_label() for line in fig.axes[0].get_lines()] == ["D loss", "G loss"]
+    fig = plotting.plot_discriminator(history)
+    lines = fig.axes[0].get_lines()
+    assert [list(line.get_ydata()) for line in lines[:2]] == [[0.9, 0.8], [0.1, 0.2]]
+    assert list(lines[2].get_ydata()) == [0.5, 0.5] and fig.axes[0].get_ylim() == (0, 1)

@@ -163,3 +163,24 @@ def test_every_epoch_is_in_the_checkpoints_training_log_while_the_notebook_shows
     full = (directory / checkpoints.LOG_FILE).read_text().splitlines()
     assert [line.split()[1] for line in full] == [f"{e:04d}" for e in range(12)]
     assert full[5] == training.epoch_line(5, run.history["D loss"][5], run.history["G loss"][5])
+
+
+CGAN_SETTINGS = models.better_settings("cgan", "mlp", n_noise=8, n_hidden=16, activation="leaky_relu", init="glorot",
+                                       noise="uniform(-1, 1)", learning_rate=0.001, beta_1=0.5)
+
+
+@pytest.mark.parametrize("settings", [PLAIN_SETTINGS, CGAN_SETTINGS], ids=["gan", "cgan"])
+def test_watch_discriminator_records_D_of_real_and_fake_and_changes_no_weight(tmp_path, settings):
+    watched = experiments.run_experiment(settings, 3, MNIST, total_epoch=2, batch_size=50, watch_discriminator=True)
+    plain = experiments.run_experiment(settings, 3, MNIST, total_epoch=2, batch_size=50)
+    for key in ("D(x)", "D(G(z))"):
+        assert len(watched.history[key]) == 2 and all(0 < v < 1 for v in watched.history[key])
+    assert "D(x)" not in plain.history
+    for a, b in zip(weights(watched.generator) + weights(watched.discriminator),
+                    weights(plain.generator) + weights(plain.discriminator)):
+        np.testing.assert_array_equal(a, b)      # watching draws no random numbers from the training's rng
+    fakes = models.generate(watched.generator, watched.settings, 500, seed=5,
+                            digit=np.arange(500) % 10 if settings["kind"] == "cgan" else None)
+    inputs = [fakes, np.eye(10, dtype=np.float32)[np.arange(500) % 10]] if settings["kind"] == "cgan" else fakes
+    d_fake = float(np.mean(1 / (1 + np.exp(-watched.discriminator(inputs, training=False).numpy()))))
+    assert watched.history["D(G(z))"][-1] == pytest.approx(d_fake, rel=1e-4)
