@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import plotting, training
+from . import paths, plotting, training
 from .checkpoints import LOG_FILE, TrainingCheckpoint
 
 
@@ -70,7 +70,7 @@ class Run:
         self.history = training.fit(train_step, arrays, total_epoch=total_epoch, batch_size=batch_size,
                                     rng=self.rng, on_epoch_end=on_epoch_end, start_epoch=done,
                                     history=history, log=log, desc=desc,
-                                    full_log=None if self.checkpoint is None else self.checkpoint.directory / LOG_FILE,
+                                    full_log=None if self.checkpoint is None else paths.shown(self.checkpoint.directory / LOG_FILE),
                                     **fit_options)
         if getattr(self.G_optimizer, "use_ema", False):
             # From here on the generator holds the moving average of its weights (notebook 3).

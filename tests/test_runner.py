@@ -158,7 +158,9 @@ def test_every_epoch_is_in_the_checkpoints_training_log_while_the_notebook_shows
                                log=print)
     run = experiments.run_experiment(PLAIN_SETTINGS, 3, MNIST, total_epoch=12, batch_size=50,
                                      checkpoint_dir=directory, log=print)
-    shown = [line.split()[1] for line in capsys.readouterr().out.splitlines() if line.startswith("Epoch ")]
+    out = capsys.readouterr().out
+    assert f"every epoch in {directory / checkpoints.LOG_FILE})" in out     # outside the project: the full path
+    shown = [line.split()[1] for line in out.splitlines() if line.startswith("Epoch ")]
     assert shown == ["0000", "0002", "0003", "0009", "0011"]     # first run: 0 and its last; then 3, 9, 11
     full = (directory / checkpoints.LOG_FILE).read_text().splitlines()
     assert [line.split()[1] for line in full] == [f"{e:04d}" for e in range(12)]
@@ -184,3 +186,11 @@ def test_watch_discriminator_records_D_of_real_and_fake_and_changes_no_weight(tm
     inputs = [fakes, np.eye(10, dtype=np.float32)[np.arange(500) % 10]] if settings["kind"] == "cgan" else fakes
     d_fake = float(np.mean(1 / (1 + np.exp(-watched.discriminator(inputs, training=False).numpy()))))
     assert watched.history["D(G(z))"][-1] == pytest.approx(d_fake, rel=1e-4)
+
+
+def test_the_log_names_its_full_log_relative_to_the_project(tmp_path, monkeypatch, capsys):
+    """A saved notebook must not show this machine's absolute path: checkpoints/<name>/training.log."""
+    monkeypatch.setenv("GAN_PROJECT_ROOT", str(tmp_path))
+    experiments.run_experiment(PLAIN_SETTINGS, 3, MNIST, total_epoch=3, batch_size=50,
+                               checkpoint_dir=tmp_path / "checkpoints" / "gan", log=print)   # epoch 1 is not shown
+    assert "every epoch in checkpoints/gan/training.log)" in capsys.readouterr().out
