@@ -96,10 +96,9 @@ def fmt_loss(value):
 
 
 def fmt_duration(seconds):
-    if seconds is None:
-        return "n/a"
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+    from gan_helpers.system import format_duration   # no TensorFlow
+
+    return format_duration(seconds)
 
 
 @dataclasses.dataclass

@@ -92,6 +92,31 @@ def format_row(values: dict, columns=COLUMNS) -> str:
     return "".join(cells)
 
 
+class SignalWatch:
+    """A ``watch`` for :meth:`~gan_helpers.runner.Run.fit`: :func:`generator_signal` after every epoch,
+    plus ``|change of G|``, how far the generator's weights moved during the epoch (global L2 norm).
+
+    It also keeps the generator's pictures for the first ``n_pictures`` noise vectors, one row per
+    epoch, in ``self.pictures``. Nothing is trained; the noise is fixed, so epochs compare.
+    """
+
+    def __init__(self, generator, discriminator, G_loss, noise, n_pictures=10):
+        self.generator, self.discriminator, self.G_loss, self.noise = generator, discriminator, G_loss, noise
+        self.n_pictures = n_pictures
+        self.pictures = []
+        self._previous = self._weights()
+
+    def _weights(self):
+        return [w.numpy() for w in self.generator.trainable_variables]
+
+    def __call__(self) -> dict:
+        self.pictures.append(self.generator(self.noise[:self.n_pictures], training=False).numpy())
+        now = self._weights()
+        moved = float(np.sqrt(sum(np.sum((a - b) ** 2) for a, b in zip(now, self._previous))))
+        self._previous = now
+        signal = generator_signal(self.generator, self.discriminator, self.G_loss, self.noise)
+        return {**signal, "|change of G|": moved}
+
 
 def discriminator_watch(generator, discriminator, settings, images, labels=None, n=500, seed=5):
     """A ``watch`` for :meth:`~gan_helpers.runner.Run.fit`: D's mean probability for real and fake images.

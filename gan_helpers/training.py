@@ -93,8 +93,9 @@ def fit(train_step, arrays, *, total_epoch, batch_size, rng, steps_per_call=47,
                               f"use more images or a smaller batch_size")
     run_steps = make_chunk_runner(train_step, arrays, batch_size)
 
-    @tf.function
     def shuffled_order():
+        # Eager on purpose: the same numbers as in a graph, and no new tf.function per fit() call
+        # (TensorFlow warns about "retracing" after a few runs in one notebook).
         return tf.argsort(rng.uniform([num_train]))
 
     history = _history_so_far(history, start_epoch)

@@ -86,3 +86,20 @@ def test_D_of_real_images_is_reported_when_real_images_are_given():
     with_real = diagnostics.generator_signal(generator, discriminator, note_steps.G_loss, noise, labels, real=real)
     assert "D(x)" not in without and with_real.keys() - without.keys() == {"D(x)"}
     assert with_real["D(x)"] == pytest.approx(float(tf.reduce_mean(tf.sigmoid(discriminator(real)))), rel=1e-5)
+
+
+def test_signal_watch_reports_how_far_G_moved_and_keeps_one_row_per_epoch():
+    generator, discriminator = tiny_models()
+    noise = tf.random.Generator.from_seed(1).normal([32, 8])
+    watch = diagnostics.SignalWatch(generator, discriminator, nonsaturating, noise, n_pictures=4)
+    still = watch()
+    assert still["|change of G|"] == 0.0                      # nothing trained yet
+    assert set(diagnostics.COLUMNS) <= set(still)
+    before = [w.numpy() for w in generator.trainable_variables]
+    generator.trainable_variables[0].assign_add(tf.fill(generator.trainable_variables[0].shape, 0.5))
+    moved = watch()["|change of G|"]
+    expected = math.sqrt(generator.trainable_variables[0].shape.num_elements()) * 0.5
+    assert moved == pytest.approx(expected, rel=1e-5)
+    assert len(watch.pictures) == 2 and watch.pictures[0].shape == (4, 784)
+    assert not np.allclose(watch.pictures[0], watch.pictures[1])   # the second row shows the moved G
+    assert all(np.array_equal(a, w.numpy()) for a, w in zip(before[1:], generator.trainable_variables[1:]))

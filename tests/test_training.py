@@ -88,3 +88,21 @@ def test_the_log_shows_the_sample_epochs_and_the_last_and_says_so(capsys):
     assert len(history["D loss"]) == 12
     assert lines[0] == "(one line for epoch 0, every 10th epoch and the last; every epoch in somewhere/training.log)"
     assert [line.split()[1] for line in lines[1:]] == ["0000", "0009", "0011"]
+
+
+def test_many_runs_in_one_process_do_not_warn_about_retracing():
+    """A notebook trains several models (notebook 1: eight), with GAN_EPOCHS=2 in the tests: two epochs each,
+    three compiled chunks per epoch as in the notebooks. TensorFlow's retracing warning must not appear."""
+    import logging
+
+    seen = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())
+    tf.get_logger().addHandler(handler)
+    try:
+        for seed in range(7):
+            _, _, rng, step = _setup(seed)
+            training.fit(tf.function(step), [X], total_epoch=2, batch_size=10, rng=rng, log=None, steps_per_call=2)
+    finally:
+        tf.get_logger().removeHandler(handler)
+    assert not [m for m in seen if "retracing" in m], seen
