@@ -104,20 +104,29 @@ test-fast: $(STAMP)
 clean:
 	rm -rf $(TEST_RUN) .pytest_cache
 
-# The classroom handout (issue 6, gan_helpers/handout.py): handout/gan-handout.{html,pdf}
-# from the notebooks' saved outputs; HANDOUT_CODE=0 gives gan-handout-exercise.* with
-# the code cells hidden. The PDF needs Debian's chromium and fonts-noto-cjk: make system-deps.
+# The classroom handout (issues 6 and 14, gan_helpers/handout.py), from the notebooks' saved outputs,
+# in two editions: handout/gan-handout-student.{html,pdf} (the exercises without their solutions)
+# and handout/gan-handout-teacher.{html,pdf} (with them). HANDOUT_EDITION=student|teacher|both
+# (default both) picks; HANDOUT_CODE=0 hides the code cells (gan-handout-<edition>-nocode.*).
+# The PDF needs Debian's chromium and fonts-noto-cjk: make system-deps.
 HANDOUT_CODE ?= 1
+HANDOUT_EDITION ?= both
 # Debian packages for the handout and the browser tests (Chromium prints the PDF and is driven
 # by the playwright pip package, Noto CJK gives it Korean glyphs, poppler's pdftotext/pdffonts
 # check it). Needs root or sudo.
 SYSTEM_DEBS := chromium fonts-noto-cjk poppler-utils
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: handout system-deps
+.PHONY: handout handout-args system-deps
 
-handout: $(STAMP)
-	$(PY) -m gan_helpers.handout --out handout $(if $(filter 0,$(HANDOUT_CODE)),--no-code)
+handout: handout-args $(STAMP)
+	$(PY) -m gan_helpers.handout --out handout --edition $(HANDOUT_EDITION) $(if $(filter 0,$(HANDOUT_CODE)),--no-code)
+
+# Refused before anything is installed or built: a HANDOUT_CODE other than 0 or 1 (a "no" or
+# "false" would quietly give the code), an unknown HANDOUT_EDITION.
+handout-args:
+	@case "$(HANDOUT_CODE)" in 0|1) ;; *) echo "make handout: HANDOUT_CODE must be 0 (code hidden) or 1 (code shown), not '$(HANDOUT_CODE)'"; exit 1;; esac
+	@case "$(HANDOUT_EDITION)" in student|teacher|both) ;; *) echo "make handout: HANDOUT_EDITION must be student, teacher or both, not '$(HANDOUT_EDITION)'"; exit 1;; esac
 
 system-deps:
 	@if [ "$$(dpkg -s $(SYSTEM_DEBS) 2>/dev/null | grep -c '^Status: install ok installed')" = "$(words $(SYSTEM_DEBS))" ]; then \

@@ -1,8 +1,11 @@
-"""Classroom handout: the notebooks as one Korean HTML file and an A4 PDF.
+"""Classroom handout: the notebooks as one Korean HTML file and an A4 PDF, in two editions.
 
-    python -m gan_helpers.handout                 # handout/gan-handout.html + .pdf
-    python -m gan_helpers.handout --no-code       # handout/gan-handout-exercise.*: code cells hidden
-    make handout  /  make handout HANDOUT_CODE=0  # the same two through make
+    python -m gan_helpers.handout                     # both editions, into handout/:
+                                                      #   gan-handout-student.{html,pdf}  exercises, no solutions
+                                                      #   gan-handout-teacher.{html,pdf}  exercises with their solutions
+    python -m gan_helpers.handout --edition student   # one edition only (student | teacher | both)
+    python -m gan_helpers.handout --no-code           # code cells hidden: gan-handout-{student,teacher}-nocode.*
+    make handout  /  make handout HANDOUT_CODE=0 HANDOUT_EDITION=teacher   # the same through make
 
 Built from the saved outputs of notebooks/[0-9][0-9]_*.ipynb, taken in name order
 (nothing is executed), with nbconvert and the template in handout_template/. The HTML
@@ -15,12 +18,28 @@ What reaches paper:
 - outputs without stderr, errors and tracebacks, progress bars, scripts and widget views
   (a widget output's static image or HTML, if it has one, stays);
 - a per-epoch log ("Epoch 0000 ...", one line per epoch) keeps its first and last
-  three lines with a "..." line between.
+  three lines with a "..." line between;
+- a Markdown image of a local file is embedded (a data: URI), wherever the file lies; the
+  training animation, a GIF (``![...](../samples/<name>/training.gif)``), becomes a still strip
+  of STRIP_FRAMES of its frames (gan_helpers.animation.strip) as a PNG, with a caption. A
+  missing image file stops the build with one line naming the notebook and the fix.
 
 Cell tags (cell metadata "tags") the handout obeys:
   handout-hide    the cell is left out of the handout.
   handout-figure  only the cell's outputs are shown, never its code: a cell that draws
                   on paper what an interactive widget in the cell above it would do.
+  exercise        an exercise prompt (Markdown, first line "### 연습 N. <title>"): a framed
+                  box in both editions.
+  solution        a solution cell (Markdown starting with "**풀이.**", or code), right after its
+                  exercise. Student edition: left out, with its outputs; nothing says it was
+                  there. Teacher edition: the solution cells after an exercise are one shaded box
+                  labelled "풀이 · 연습 N" (its "**풀이.**" opening is dropped, the label says it).
+                  A cell that opens with "**풀이" but lacks the tag stops the build (it would
+                  reach the students).
+
+--no-code (HANDOUT_CODE=0), for writing the code by hand: each code cell's code is replaced
+by an empty box as tall as the code was, its outputs stay. In the teacher edition a solution's
+code stays: it is the answer the box asks for.
 
 PDF engine: headless Chromium (Debian's `chromium`, --print-to-pdf), chosen after printing
 the same HTML (notebook 01) with it and with WeasyPrint 70 (PyPI): both gave 14 A4 pages
@@ -36,8 +55,11 @@ and it has no target-counter(), so build() prints twice to number the contents.
 from __future__ import annotations
 
 import argparse
+import base64
 import copy
 import datetime as _dt
+import io
+import mimetypes
 import os
 import re
 import shutil
@@ -45,11 +67,13 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import unquote
 
 import nbformat
 from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor, Preprocessor, TagRemovePreprocessor
+from traitlets import Enum
 from traitlets.config import Config
 
 from .paths import PACKAGE_ROOT
@@ -62,6 +86,8 @@ KICKER = "수업 자료"
 
 HIDE_TAG = "handout-hide"
 FIGURE_TAG = "handout-figure"
+EXERCISE_TAG = "exercise"
+SOLUTION_TAG = "solution"
 START_TAG = "handout-notebook-start"  # set by the builder on each notebook's first cell
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -75,6 +101,20 @@ EPOCH_LINE = re.compile(r"^\s*Epoch\s+\d+\b")
 EPOCH_KEEP = 3
 
 TIMEOUT_S = 180
+
+EDITIONS = ("student", "teacher")
+EDITION_NAMES = {"student": "학생용", "teacher": "교사용 (풀이 포함)"}
+SOLUTION_OPENING = re.compile(r"\A\s*\*\*풀이")                 # how a solution's Markdown starts
+SOLUTION_MARK = re.compile(r"\A\s*\*\*풀이\.?\*\*[ \t]*\n?")    # "**풀이.**", dropped under the box's label
+EXERCISE_NUMBER = re.compile(r"연습\s*(\d+)")
+STRIP_FRAMES = 6  # frames of a GIF animation on paper
+
+
+def output_stem(edition: str, code: bool = True) -> str:
+    """The file name (no suffix) of an edition: gan-handout-student, gan-handout-teacher-nocode, ..."""
+    if edition not in EDITIONS:
+        raise ValueError(f"edition must be one of {EDITIONS}, not {edition!r}")
+    return f"gan-handout-{edition}" + ("" if code else "-nocode")
 
 
 class HandoutError(Exception):
@@ -121,6 +161,156 @@ def merge_notebooks(paths: list[Path]):
 
 
 # ---------------------------------------------------------------- what reaches paper
+
+
+def _tags(cell) -> list:
+    return cell.metadata.get("tags", [])
+
+
+def _origin(cell, paths: list[Path]) -> tuple[Path, int]:
+    """The notebook a merged cell came from and its index there (from the id merge_notebooks gives)."""
+    k, i = re.fullmatch(r"nb(\d+)-(\d+)", cell["id"]).groups()
+    return paths[int(k) - 1], int(i)
+
+
+def check_solution_tags(nb, paths: list[Path]) -> None:
+    """A cell that opens like a solution but is not tagged one would reach the students: stop."""
+    for cell in nb.cells:
+        if (cell.cell_type == "markdown" and SOLUTION_OPENING.match(cell.source)
+                and SOLUTION_TAG not in _tags(cell)):
+            path, i = _origin(cell, paths)
+            raise HandoutError(f"{path.name}, cell {i + 1}: starts with **풀이 but is not tagged "
+                               f"'{SOLUTION_TAG}', so the student edition would show it: tag it")
+
+
+class EditionPreprocessor(Preprocessor):
+    """Student: solution cells left out. Teacher: a solution's "**풀이.**" opening dropped (the box says it)."""
+
+    edition = Enum(EDITIONS, default_value="student")
+
+    def preprocess(self, nb, resources):
+        if self.edition == "student":
+            nb.cells = [c for c in nb.cells if SOLUTION_TAG not in _tags(c)]
+        else:
+            for cell in nb.cells:
+                if cell.cell_type == "markdown" and SOLUTION_TAG in _tags(cell):
+                    cell.source = SOLUTION_MARK.sub("", cell.source, count=1)
+        return nb, resources
+
+
+# Markdown images: ![alt](src "title") and <img src="...">, outside code (fenced blocks, `spans`).
+_MARKDOWN_IMAGES = re.compile(
+    r"(?P<fence>^[ \t]*(?P<ticks>```|~~~).*?(?:^[ \t]*(?P=ticks)[^\n]*$|\Z))"
+    r"|(?P<code>`+)(?:(?!\n[ \t]*\n).)+?(?P=code)"   # a code span ends with its paragraph
+    r"|(?P<md>!\[(?:[^\]\\]|\\.)*\]\(\s*)(?P<md_src><[^>\n]*>|[^\s)]+)"
+    r"|(?P<html><img\b[^>]*?\bsrc\s*=\s*)(?P<q>[\"'])(?P<html_src>.*?)(?P=q)",
+    re.M | re.S | re.I)
+_REMOTE = re.compile(r"^([a-z][a-z0-9+.-]*:|//|#)", re.I)  # http:, data:, attachment:, ...
+PLACEHOLDER = "handout-image-{}"  # no such file: nbconvert leaves it for render_html to fill
+
+
+def _png_data_uri(image) -> str:
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _embedded_image(path: Path, src: str, notebook: Path) -> dict:
+    """``path`` as {"uri": data: URI, "strip": bool, "frames": n}; a GIF (the training animation)
+    as the PNG of its strip of frames."""
+    if not path.is_file():
+        fix = (f"run the notebook to make it (make notebooks NOTEBOOKS={notebook.name}), or fix the path in the cell"
+               if path.suffix.lower() == ".gif" else "fix the path in the cell")
+        raise HandoutError(f"{notebook.name} shows {src}, which does not exist ({path}): {fix}")
+    if path.suffix.lower() != ".gif":
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return {"uri": f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii"),
+                "strip": False}
+    from PIL import Image
+
+    from .animation import strip
+
+    try:
+        with Image.open(path) as gif:
+            frames = min(getattr(gif, "n_frames", 1), STRIP_FRAMES)
+        still = strip(path, n=STRIP_FRAMES)
+    except Exception as exc:  # a GIF cut short, not a GIF: name the file, one line
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise HandoutError(f"{notebook.name} shows {src}, which cannot be read as an animation "
+                           f"({reason}): run the notebook again to remake it "
+                           f"(make notebooks NOTEBOOKS={notebook.name})") from None
+    return {"uri": _png_data_uri(still), "strip": True, "frames": frames}
+
+
+def embed_markdown_images(nb, paths: list[Path]) -> dict[str, dict]:
+    """Point every local Markdown image at a placeholder; return placeholder -> {uri, strip, src}.
+
+    nbconvert embeds only images inside the notebooks' folder, and a GIF would print as its
+    first frame; this embeds any local file (``../samples/...`` too), an animation as its strip.
+    """
+    images, cache = {}, {}
+
+    def replace(m, cell):
+        kind = "md" if m.group("md") else "html" if m.group("html") else None
+        if kind is None:
+            return m.group(0)  # code: left as written
+        src = m.group(f"{kind}_src")
+        bare = src[1:-1] if src.startswith("<") else src
+        if not bare.strip() or _REMOTE.match(bare.strip()):
+            return m.group(0)
+        notebook, _ = _origin(cell, paths)
+        path = (notebook.parent / unquote(bare.strip().split("#")[0].split("?")[0])).resolve()
+        if path not in cache:
+            cache[path] = _embedded_image(path, bare, notebook)
+        key = PLACEHOLDER.format(len(images) + 1)
+        images[key] = {"src": bare, **cache[path]}
+        if kind == "md":
+            return m.group("md") + key
+        return m.group("html") + m.group("q") + key + m.group("q")
+
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _MARKDOWN_IMAGES.sub(lambda m: replace(m, cell), cell.source)
+    return images
+
+
+def fill_images(soup: BeautifulSoup, images: dict[str, dict]) -> None:
+    """The placeholders of embed_markdown_images() back as data: URIs; a strip gets its caption."""
+    for img in soup.find_all("img", src=lambda v: v in images):
+        image = images[img["src"]]
+        img["src"] = image["uri"]
+        if image["strip"]:
+            img["class"] = [*img.get("class", []), "animation-strip"]
+            caption = soup.new_tag("span", attrs={"class": "strip-caption"})
+            caption.string = (f"애니메이션 {Path(image['src']).name}의 장면 {image['frames']}개 "
+                              "(처음부터 끝까지 같은 간격, 위에서 아래로)")
+            img.insert_after(caption)
+
+
+def mark_solutions(soup: BeautifulSoup) -> None:
+    """Teacher edition: each run of solution cells in one shaded box labelled "풀이 · 연습 N"."""
+    def tagged(cell, tag):
+        return f"celltag_{tag}" in cell.get("class", []) or cell.select_one(f".celltag_{tag}") is not None
+
+    exercise, box = None, None
+    for cell in soup.select("div.jp-Cell"):
+        if tagged(cell, START_TAG):
+            exercise = None
+        if tagged(cell, EXERCISE_TAG):
+            heading = cell.find(re.compile(r"^h[1-6]$")) or cell
+            exercise = EXERCISE_NUMBER.search(heading.get_text(" ", strip=True))
+        if not tagged(cell, SOLUTION_TAG):
+            box = None
+            continue
+        previous = cell.find_previous_sibling(True)
+        if box is None or previous is not box:
+            box = soup.new_tag("section", attrs={"class": "solution"})
+            label = soup.new_tag("p", attrs={"class": "solution-label"})
+            label.string = "풀이" + (f" · 연습 {exercise.group(1)}" if exercise else "")
+            box.append(label)
+            cell.insert_before(box)
+        box.append(cell.extract())
+
 
 
 def _is_progress(text: str) -> bool:
@@ -204,7 +394,7 @@ class DropEmptyCellsPreprocessor(Preprocessor):
 # ---------------------------------------------------------------- HTML
 
 
-def _exporter(code: bool) -> HTMLExporter:
+def _exporter(edition: str) -> HTMLExporter:
     exporter = HTMLExporter(
         # Pygments' own colours, as gan_helpers.display uses: the lab default needs
         # JupyterLab's theme CSS variables, which the handout leaves out.
@@ -217,6 +407,7 @@ def _exporter(code: bool) -> HTMLExporter:
         embed_images=True,
         language_code="ko",
     )
+    exporter.register_preprocessor(EditionPreprocessor(edition=edition), enabled=True)
     exporter.register_preprocessor(TagRemovePreprocessor(
         remove_cell_tags={HIDE_TAG}, remove_input_tags={FIGURE_TAG}), enabled=True)
     exporter.register_preprocessor(PaperOutputsPreprocessor(), enabled=True)
@@ -269,14 +460,18 @@ def number_contents(html: str, pages: dict[str, int]) -> str:
     return str(soup)
 
 
-def render_html(paths: list[Path], code: bool = True) -> str:
-    """The handout as one HTML document (a string)."""
+def render_html(paths: list[Path], code: bool = True, edition: str = "student") -> str:
+    """The handout as one HTML document (a string): ``edition`` "student" or "teacher"."""
+    output_stem(edition, code)  # a bad edition: ValueError before any work
     nb, titles = merge_notebooks(paths)
-    variant = "" if code else " · 연습용 (코드 숨김)"
+    check_solution_tags(nb, paths)
+    images = embed_markdown_images(nb, paths)
+    variant = " · " + EDITION_NAMES[edition] + ("" if code else " · 코드 숨김")
     resources = {
         "metadata": {"name": TITLE, "path": str(paths[0].parent)},
         "handout": {
             "code": code,
+            "edition": edition,
             "kicker": KICKER + variant,
             "title": TITLE,
             "subtitle": SUBTITLE,
@@ -284,12 +479,15 @@ def render_html(paths: list[Path], code: bool = True) -> str:
             "meta": f"{_build_date()} · 노트북 {len(paths)}개의 저장된 출력으로 만듦 (make handout)",
         },
     }
-    body, _ = _exporter(code).from_notebook_node(nb, resources=resources)
+    body, _ = _exporter(edition).from_notebook_node(nb, resources=resources)
     soup = BeautifulSoup(body, "html.parser")
     for tag in soup.find_all(["script", "iframe", "object", "embed"]):
         tag.decompose()  # the template writes none; an HTML output might carry one
     for tag in soup.find_all("link"):
         tag.decompose()
+    fill_images(soup, images)
+    if edition == "teacher":
+        mark_solutions(soup)
     render_math(soup)
     _contents(soup)
     return str(soup)
@@ -393,21 +591,33 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def build(notebooks_dir: Path, out_dir: Path, code: bool = True, pdf: bool = True,
-          browser: str | None = None) -> list[Path]:
-    """Write the handout into ``out_dir``; return the files written."""
+          browser: str | None = None, editions=EDITIONS) -> list[Path]:
+    """Write the handout's ``editions`` into ``out_dir``; return the files written."""
+    editions = list(editions)
+    for edition in editions:
+        output_stem(edition, code)
     paths = find_notebooks(notebooks_dir)
     if not paths:
         raise HandoutError(f"no notebooks matching {NOTEBOOK_GLOB} in {notebooks_dir}")
     browser = find_browser(browser) if pdf else None
+    # Every edition rendered before anything is written: a bad notebook leaves no half set.
+    htmls = {edition: render_html(paths, code=code, edition=edition) for edition in editions}
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = "gan-handout" if code else "gan-handout-exercise"
-    html_path, pdf_path = out_dir / f"{stem}.html", out_dir / f"{stem}.pdf"
+    written = []
+    for edition, html in htmls.items():
+        stem = output_stem(edition, code)
+        html_path, pdf_path = out_dir / f"{stem}.html", out_dir / f"{stem}.pdf"
+        if pdf:
+            write_pdf(html, html_path, pdf_path, browser)
+            written += [html_path, pdf_path]
+        else:
+            write_atomic(html_path, html)
+            written.append(html_path)
+    return written
 
-    html = render_html(paths, code=code)
-    if not pdf:
-        write_atomic(html_path, html)
-        return [html_path]
 
+def write_pdf(html: str, html_path: Path, pdf_path: Path, browser: str) -> None:
+    """``html`` to ``html_path`` and, printed, to ``pdf_path`` (its contents numbered)."""
     # Chromium has no target-counter(): print once, read each heading's page from the
     # PDF's named destinations, write the numbers into the contents and print again.
     # The numbers go into room the contents already reserve, so no page moves.
@@ -421,14 +631,13 @@ def build(notebooks_dir: Path, out_dir: Path, code: bool = True, pdf: bool = Tru
             tmp_html.write_text(html, encoding="utf-8")
             print_pdf(tmp_html, tmp_pdf, browser)
             if pdf_destinations(tmp_pdf) != pages:
-                print("handout: warning: headings moved after numbering the contents; "
+                print(f"handout: warning: headings moved after numbering the contents of {pdf_path.name}; "
                       "its page numbers may be off by one", file=sys.stderr)
         os.replace(tmp_html, html_path)
         os.replace(tmp_pdf, pdf_path)
     finally:
         tmp_html.unlink(missing_ok=True)
         tmp_pdf.unlink(missing_ok=True)
-    return [html_path, pdf_path]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -443,8 +652,12 @@ def main(argv=None) -> int:
                         help=f"folder with the {NOTEBOOK_GLOB} notebooks (default: notebooks/)")
     parser.add_argument("--out", type=Path, default=PACKAGE_ROOT / "handout",
                         help="output folder (default: handout/)")
+    parser.add_argument("--edition", choices=("student", "teacher", "both"), default="both",
+                        help="student: exercises without solutions (gan-handout-student.*); teacher: "
+                             "with the solutions (gan-handout-teacher.*); both (default)")
     parser.add_argument("--no-code", action="store_true",
-                        help="exercise variant: code cells hidden (gan-handout-exercise.*)")
+                        help="code cells hidden, a box to write the code in instead (*-nocode.*); "
+                             "the teacher edition keeps the solutions' code")
     parser.add_argument("--html-only", action="store_true", help="write the HTML, skip the PDF")
     parser.add_argument("--browser", help="Chromium executable (default: chromium on PATH)")
     args = parser.parse_args(argv)
@@ -453,8 +666,9 @@ def main(argv=None) -> int:
     if args.out.exists() and not args.out.is_dir():
         parser.error(f"--out: not a folder: {args.out}")
     try:
+        editions = EDITIONS if args.edition == "both" else (args.edition,)
         written = build(args.notebooks, args.out, code=not args.no_code,
-                        pdf=not args.html_only, browser=args.browser)
+                        pdf=not args.html_only, browser=args.browser, editions=editions)
     except HandoutError as exc:
         print(f"handout: error: {exc}", file=sys.stderr)
         return 1

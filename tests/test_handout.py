@@ -1,14 +1,16 @@
-"""The classroom handout (issue 6): `make handout` -> handout/gan-handout.{html,pdf}.
+"""The classroom handout (issues 6 and 14): `make handout` -> handout/gan-handout-{student,teacher}.{html,pdf}.
 
-One build of the real handout from the repository's notebooks (their saved outputs,
-nothing is executed), checked as a reader would get it: the PDF's pages, text, fonts
-and glyphs, and the HTML's self-containedness. Then small made-up notebooks for the
-rules that the real ones do not exercise yet (widgets, tags, stderr, errors).
+One build of the real handout's two editions from the repository's notebooks (their saved
+outputs, nothing is executed), checked as a reader would get it: the PDF's pages, text, fonts
+and glyphs, the HTML's self-containedness, solutions only in the teacher's edition. Then small
+made-up notebooks for the rules that the real ones do not exercise yet (widgets, tags, stderr,
+errors, exercises and solutions, the training GIF as a strip, make's switches).
 """
 
 import base64
 import io
 import itertools
+import os
 import re
 import shutil
 import subprocess
@@ -117,15 +119,21 @@ def _page_bounds(nbs):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
+    """Both editions of the real handout; the teacher's (everything shown) at the top level."""
     _need("chromium", "pdftotext", "pdfinfo", "pdffonts", "pdftoppm")
     out = tmp_path_factory.mktemp("handout")
-    html_path, pdf_path = handout.build(NOTEBOOKS, out, code=True, pdf=True)
-    assert html_path == out / "gan-handout.html" and pdf_path == out / "gan-handout.pdf"
-    assert sorted(p.name for p in out.iterdir()) == ["gan-handout.html", "gan-handout.pdf"], \
-        "no temporary files left behind"
-    html = html_path.read_text(encoding="utf-8")
-    text = _run("pdftotext", "-layout", str(pdf_path), "-")
-    return {"html": html, "soup": BeautifulSoup(html, "html.parser"), "pdf": pdf_path, "text": text}
+    written = handout.build(NOTEBOOKS, out, code=True, pdf=True)
+    names = ["gan-handout-student.html", "gan-handout-student.pdf",
+             "gan-handout-teacher.html", "gan-handout-teacher.pdf"]
+    assert [p.name for p in written] == names
+    assert sorted(p.name for p in out.iterdir()) == names, "no temporary files left behind"
+    editions = {}
+    for edition in handout.EDITIONS:
+        html = (out / f"gan-handout-{edition}.html").read_text(encoding="utf-8")
+        pdf_path = out / f"gan-handout-{edition}.pdf"
+        editions[edition] = {"html": html, "soup": BeautifulSoup(html, "html.parser"), "pdf": pdf_path,
+                             "text": _run("pdftotext", "-layout", str(pdf_path), "-")}
+    return {**editions["teacher"], "editions": editions}
 
 
 @pytest.mark.slow
@@ -250,6 +258,69 @@ def test_every_image_is_embedded_and_decodes(built):
             picture.verify()
 
 
+def _tagged(nb, tag):
+    return [c for c in _shown_cells(nb) if tag in c.metadata.get("tags", [])]
+
+
+def _solution_runs(nb) -> int:
+    """How many runs of consecutive solution cells the notebook (as the handout shows it) has."""
+    runs, previous = 0, False
+    for cell in _shown_cells(nb):
+        current = handout.SOLUTION_TAG in cell.metadata.get("tags", [])
+        runs += current and not previous
+        previous = current
+    return runs
+
+
+def _solution_lines(nb):
+    """The longest line of each solution cell, as it reads on paper (Markdown rendered; the
+    "**풀이.**" opening, which the teacher's box label replaces, cut; no formula or table lines)."""
+    lines = []
+    for cell in _tagged(nb, handout.SOLUTION_TAG):
+        source = handout.SOLUTION_MARK.sub("", cell.source) if cell.cell_type == "markdown" else cell.source
+        candidates = [ln for ln in source.splitlines()
+                      if cell.cell_type == "code" or not ("$" in ln or ln.lstrip().startswith(("|", "```")))]
+        line = max(candidates or [""], key=len)
+        line = _plain(line) if cell.cell_type == "markdown" else " ".join(line.split())
+        if len(line) >= 8:
+            lines.append(line)
+    return lines
+
+
+@pytest.mark.slow
+def test_real_solutions_reach_only_the_teachers_edition(built):
+    nbs = _notebooks()
+    student, teacher = built["editions"]["student"], built["editions"]["teacher"]
+    def flat(text):  # spaces as the highlighted code, the rendered prose and pdftotext give them
+        return re.sub(r"\s+", "", text)
+
+    s_flat, t_flat = (flat(e["soup"].get_text()) for e in (student, teacher))
+    # Exercise prompts in both, HTML and PDF.
+    for nb in nbs:
+        for cell in _tagged(nb, handout.EXERCISE_TAG):
+            heading = flat(_plain(cell.source.splitlines()[0]))
+            for edition in (student, teacher):
+                assert heading in flat(edition["soup"].get_text()), heading
+                assert heading[:15] in flat(edition["text"]), heading
+    # Solutions: one labelled box per run of solution cells in the teacher's, none in the student's.
+    assert len(teacher["soup"].select("section.solution")) == sum(_solution_runs(nb) for nb in nbs)
+    assert not student["soup"].select("section.solution") and "풀이 · 연습" not in student["text"]
+    for line in (line for nb in nbs for line in _solution_lines(nb)):
+        assert flat(line) in t_flat, f"solution missing from the teacher's edition: {line!r}"
+        assert flat(line) not in s_flat, f"solution in the student's edition: {line!r}"
+
+
+@pytest.mark.slow
+def test_real_training_gifs_are_strips_in_both_editions(built):
+    gifs = sum(len(re.findall(r"!\[[^\]]*\]\([^)\s]*\.gif\b", c.source))
+               for nb in _notebooks() for c in _shown_cells(nb) if c.cell_type == "markdown")
+    for edition in built["editions"].values():
+        strips = edition["soup"].select("img.animation-strip")
+        assert len(strips) == gifs
+        assert all(img["src"].startswith("data:image/png;base64,") for img in strips)
+        assert not edition["soup"].find_all("img", src=re.compile(r"\.gif$|^data:image/gif"))
+
+
 @pytest.mark.slow
 def test_epoch_log_is_trimmed_and_progress_bars_are_gone(built):
     log = _epoch_log(_notebooks())
@@ -342,12 +413,13 @@ def test_made_up_notebooks_keep_only_what_makes_sense_on_paper(made_up):
     assert not soup.find_all(["script", "link"])
 
 
-def test_exercise_variant_hides_code_but_keeps_outputs(made_up):
-    html = handout.render_html(handout.find_notebooks(made_up), code=False)
-    text = BeautifulSoup(html, "html.parser").get_text()
-    assert "print('marker stripped')" not in text and "long_variable_name" not in text
-    assert "shown on paper" in text and "Epoch 0000" in text
-    assert "연습용" in text and "코드를 직접 써 보세요" in text
+def test_no_code_hides_code_but_keeps_outputs(made_up):
+    for edition in handout.EDITIONS:
+        html = handout.render_html(handout.find_notebooks(made_up), code=False, edition=edition)
+        text = BeautifulSoup(html, "html.parser").get_text()
+        assert "print('marker stripped')" not in text and "long_variable_name" not in text
+        assert "shown on paper" in text and "Epoch 0000" in text
+        assert "코드 숨김" in text and "코드를 직접 써 보세요" in text
 
 
 def test_cli_rejects_bad_arguments_in_one_line(tmp_path, capsys):
@@ -367,7 +439,7 @@ def test_cli_html_only_needs_no_browser(made_up, tmp_path, capsys):
     out = tmp_path / "out"
     assert handout.main(["--notebooks", str(made_up), "--out", str(out), "--html-only",
                          "--browser", "no-such-browser"]) == 0
-    assert [p.name for p in out.iterdir()] == ["gan-handout.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["gan-handout-student.html", "gan-handout-teacher.html"]
 
 
 def test_formulas_become_mathml_because_the_handout_has_no_script(made_up):
@@ -381,3 +453,201 @@ def test_formulas_become_mathml_because_the_handout_has_no_script(made_up):
     text = soup.get_text()
     assert "\\frac" not in text and "$V(D, G)$" not in text
     assert "$HOME" in [c.get_text() for c in soup.find_all("code")]   # code keeps its dollar sign
+
+
+# ---------------------------------------------------------------- exercises, solutions, the GIF
+
+COLLAPSED = {"jupyter": {"source_hidden": True, "outputs_hidden": True}}
+GIF_COLOURS = [(255, 0, 0), (230, 120, 0), (200, 200, 0), (0, 180, 0), (0, 150, 200), (0, 0, 255),
+               (120, 0, 200), (200, 0, 150), (40, 40, 40)]
+
+
+def _solution(cell):
+    cell.metadata.update({"tags": [handout.SOLUTION_TAG], **COLLAPSED})
+    return cell
+
+
+@pytest.fixture
+def exercises(tmp_path):
+    """notebooks/01_lesson.ipynb as the notebooks write exercises, and its ../samples/gan/training.gif."""
+    gif = tmp_path / "samples" / "gan" / "training.gif"
+    gif.parent.mkdir(parents=True)
+    frames = [Image.new("RGB", (60, 20), colour) for colour in GIF_COLOURS]  # one colour per "epoch"
+    frames[0].save(gif, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    nb = new_notebook(cells=[
+        new_markdown_cell("# 01. 연습이 있는 노트북\n\n## #1 학습\n\n학습하는 동안 샘플이 이렇게 바뀝니다.\n\n"
+                          "![학습 애니메이션](../samples/gan/training.gif)"),
+        new_code_cell("lesson_code(epochs=100)", outputs=[_stream("lesson output\n")]),
+        new_markdown_cell("### 연습 1. 학습률 바꾸기\n\n학습률을 두 배로 하면 D(G(z))는 어떻게 될까요?",
+                          metadata={"tags": [handout.EXERCISE_TAG]}),
+        _solution(new_markdown_cell("**풀이.** 구분자가 먼저 이겨서 D(G(z))가 0에 붙습니다.")),
+        _solution(new_code_cell("solution_code(learning_rate=4e-4)",
+                                outputs=[_stream("solution output 0.0123\n"),
+                                         _display({"image/png": _png(), "text/plain": "<Figure>"})])),
+        new_markdown_cell("본문이 이어집니다."),
+        new_markdown_cell("### 연습 2. 시드 바꾸기\n\n시드를 바꿔 보세요.", metadata={"tags": [handout.EXERCISE_TAG]}),
+        _solution(new_code_cell("second_solution(seed=1)")),
+    ])
+    (tmp_path / "notebooks").mkdir()
+    nbformat.write(nb, tmp_path / "notebooks" / "01_lesson.ipynb")
+    return tmp_path / "notebooks"
+
+
+def _edition(notebooks, edition, code=True):
+    html = handout.render_html(handout.find_notebooks(notebooks), code=code, edition=edition)
+    return html, BeautifulSoup(html, "html.parser")
+
+
+SOLUTION_TRACES = ["구분자가 먼저 이겨서", "solution_code", "learning_rate", "solution output", "second_solution", "풀이"]
+
+
+def test_student_edition_keeps_the_exercises_and_has_no_trace_of_the_solutions(exercises):
+    html, soup = _edition(exercises, "student")
+    text = soup.get_text()
+    for trace in SOLUTION_TRACES:
+        assert trace not in html, f"the student edition shows {trace!r}"
+    prompts = soup.select(".celltag_exercise")
+    assert [p.find("h3").get_text(strip=True) for p in prompts] == ["연습 1. 학습률 바꾸기", "연습 2. 시드 바꾸기"]
+    assert "D(G(z))는 어떻게 될까요?" in text and "lesson output" in text and "본문이 이어집니다." in text
+    assert not soup.select("section.solution, .celltag_solution"), "no empty box where a solution was"
+    assert len(soup.find_all("img")) == 1, "the strip only: the solution's figure is gone too"
+    assert "학생용" in soup.select_one(".title-page .kicker").get_text()
+
+
+def test_teacher_edition_boxes_each_exercises_solution_under_a_label(exercises):
+    html, soup = _edition(exercises, "teacher")
+    boxes = soup.select("section.solution")
+    assert [b.select_one(".solution-label").get_text() for b in boxes] == ["풀이 · 연습 1", "풀이 · 연습 2"]
+    first = boxes[0].get_text(" ")
+    for trace in ("구분자가 먼저 이겨서", "solution_code", "learning_rate", "solution output 0.0123"):
+        assert trace in first, trace
+    assert len(boxes[0].find_all("img")) == 1, "the solution's figure is in its box"
+    assert "second_solution" in boxes[1].get_text() and "solution_code" not in boxes[1].get_text()
+    # Each box right after its exercise, and the lesson goes on outside the box.
+    for box, number in zip(boxes, (1, 2)):
+        prompt = box.find_previous_sibling(True)
+        assert prompt.select_one(".celltag_exercise").find("h3").get_text().startswith(f"연습 {number}.")
+    assert "본문이 이어집니다." not in "".join(b.get_text() for b in boxes)
+    # The label says "풀이": the cell's own "**풀이.**" opening is not repeated under it.
+    assert boxes[0].get_text().count("풀이") == 1
+    assert "교사용" in soup.select_one(".title-page .kicker").get_text()
+
+
+def test_training_gif_becomes_a_png_strip_in_both_editions(exercises):
+    from gan_helpers.animation import strip
+
+    expected = np.asarray(strip(exercises.parent / "samples" / "gan" / "training.gif", n=handout.STRIP_FRAMES)
+                          .convert("RGB"))
+    for edition in handout.EDITIONS:
+        html, soup = _edition(exercises, edition)
+        assert "training.gif" not in [img["src"] for img in soup.find_all("img")]
+        assert "image/gif" not in html
+        img = soup.select_one(".celltag_handout-notebook-start img")
+        m = re.fullmatch(r"data:image/png;base64,(.+)", img["src"], re.S)
+        assert m, img["src"][:40]
+        picture = Image.open(io.BytesIO(base64.b64decode(m.group(1))))
+        assert picture.format == "PNG"
+        got = np.asarray(picture.convert("RGB"))
+        assert got.shape == expected.shape and np.array_equal(got, expected), edition
+        # Six of the nine frames, first and last among them: the GIF's first colour on top, its last at the bottom.
+        assert tuple(got[0, 0]) == GIF_COLOURS[0] and tuple(got[-1, -1]) == GIF_COLOURS[-1]
+        assert got.shape[0] == 20 * handout.STRIP_FRAMES
+        assert img["alt"] == "학습 애니메이션" and "animation-strip" in img["class"]
+        caption = img.find_next_sibling("span", class_="strip-caption").get_text()
+        assert "training.gif" in caption and f"{handout.STRIP_FRAMES}개" in caption
+
+
+def test_a_missing_or_broken_gif_stops_the_build_in_one_line(exercises, tmp_path, capsys):
+    gif = exercises.parent / "samples" / "gan" / "training.gif"
+    argv = ["--notebooks", str(exercises), "--out", str(tmp_path / "out"), "--html-only"]
+    gif.write_bytes(b"GIF89a cut short")
+    assert handout.main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "01_lesson.ipynb" in err and "../samples/gan/training.gif" in err, err
+    assert "run the notebook again" in err and "Traceback" not in err
+    gif.unlink()
+    assert handout.main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("handout: error: 01_lesson.ipynb shows ../samples/gan/training.gif"), err
+    assert "does not exist" in err and "run the notebook to make it" in err
+    assert not (tmp_path / "out").exists(), "nothing written"
+
+
+def test_no_code_hides_the_lesson_code_in_both_editions_but_not_the_teachers_solutions(exercises):
+    student_html, student = _edition(exercises, "student", code=False)
+    teacher_html, teacher = _edition(exercises, "teacher", code=False)
+    for soup in (student, teacher):
+        assert "lesson_code" not in soup.get_text() and "lesson output" in soup.get_text()
+        assert len(soup.select(".write-code-box")) == 1, "one box, for the lesson's code cell"
+        assert "코드 숨김" in soup.select_one(".title-page .kicker").get_text()
+    for trace in SOLUTION_TRACES:
+        assert trace not in student_html
+    boxes = teacher.select("section.solution")
+    assert "solution_code" in boxes[0].get_text() and "second_solution" in boxes[1].get_text()
+    assert not any(b.select(".write-code-box") for b in boxes)
+
+
+def test_an_untagged_solution_stops_the_build(exercises):
+    path = exercises / "01_lesson.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[3].metadata["tags"] = []  # "**풀이.** ..." without its tag would reach the students
+    nbformat.write(nb, path)
+    with pytest.raises(handout.HandoutError, match=r"01_lesson.ipynb, cell 4: starts with \*\*풀이 .*tag"):
+        handout.render_html([path], edition="student")
+
+
+def test_cli_builds_both_editions_by_default_and_one_on_request(exercises, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert handout.main(["--notebooks", str(exercises), "--out", str(out), "--html-only"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["gan-handout-student.html", "gan-handout-teacher.html"]
+    assert "풀이" not in (out / "gan-handout-student.html").read_text(encoding="utf-8")
+    assert "풀이 · 연습 1" in (out / "gan-handout-teacher.html").read_text(encoding="utf-8")
+    one = tmp_path / "one"
+    assert handout.main(["--notebooks", str(exercises), "--out", str(one), "--html-only",
+                         "--edition", "teacher", "--no-code"]) == 0
+    assert [p.name for p in one.iterdir()] == ["gan-handout-teacher-nocode.html"]
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        handout.main(["--edition", "exercise"])
+    assert exc.value.code == 2 and capsys.readouterr().err.count("\n") == 1
+
+
+def _make(*args):
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}}
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_make_handout_switches():
+    def command(*args):
+        run = _make("-n", "handout", *args)
+        assert run.returncode == 0, run.stderr
+        return next(line for line in run.stdout.splitlines() if "-m gan_helpers.handout" in line).split()
+
+    assert command()[-4:] == ["--out", "handout", "--edition", "both"]
+    assert command("HANDOUT_CODE=0")[-5:] == ["--out", "handout", "--edition", "both", "--no-code"]
+    assert command("HANDOUT_EDITION=student", "HANDOUT_CODE=1")[-2:] == ["--edition", "student"]
+    for bad, said in (("HANDOUT_CODE=no", "HANDOUT_CODE must be 0 (code hidden) or 1 (code shown), not 'no'"),
+                      ("HANDOUT_EDITION=exercise", "HANDOUT_EDITION must be student, teacher or both")):
+        run = _make("handout-args", bad)
+        assert run.returncode != 0 and said in run.stdout, run.stdout + run.stderr
+
+
+@pytest.mark.slow
+def test_editions_print_with_the_exercises_the_solution_boxes_and_the_strip(exercises, tmp_path):
+    _need("chromium", "pdftotext", "pdfimages")
+    out = tmp_path / "out"
+    written = handout.build(exercises, out, pdf=True)
+    assert [p.name for p in written] == ["gan-handout-student.html", "gan-handout-student.pdf",
+                                         "gan-handout-teacher.html", "gan-handout-teacher.pdf"]
+    text = {e: " ".join(_run("pdftotext", str(out / f"gan-handout-{e}.pdf"), "-").split()) for e in handout.EDITIONS}
+    for edition in handout.EDITIONS:
+        assert "연습 1. 학습률 바꾸기" in text[edition] and "연습 2. 시드 바꾸기" in text[edition]
+        # The strip is one picture 60 wide and 6 x 20 high on the page (pdfimages -list: page num type width height ...).
+        rows = [line.split() for line in _run("pdfimages", "-list", str(out / f"gan-handout-{edition}.pdf"))
+                .splitlines()[2:]]
+        assert ["60", str(20 * handout.STRIP_FRAMES)] in [row[3:5] for row in rows], rows
+    assert "풀이 · 연습 1" in text["teacher"] and "풀이 · 연습 2" in text["teacher"]
+    assert "구분자가 먼저 이겨서" in text["teacher"] and "solution output 0.0123" in text["teacher"]
+    for trace in SOLUTION_TRACES:
+        assert trace not in text["student"]
