@@ -7,7 +7,9 @@ A checkpoint folder (``checkpoints/gan/``, ``checkpoints/cgan/``) holds
 - TensorFlow checkpoint files from :class:`tf.train.CheckpointManager` (the last few
   epochs): both models, both optimisers, the random generator and the epoch count;
 - ``history.json``: the per-epoch losses, so a resumed run's loss curve is the whole run;
-- ``training.log``: the note's line for every epoch (a notebook prints only every 10th).
+- ``training.log``: the note's line for every epoch (a notebook prints only every 10th);
+- ``frames/NNN.png``: when the run saves samples, one frame per epoch of ``training.gif``
+  (written by :class:`gan_helpers.runner.Run`, see :mod:`gan_helpers.animation`).
 
 TensorFlow writes a checkpoint's files first and then, atomically, the small ``checkpoint``
 index that names the latest one; ``history.json`` is replaced atomically as well. A kill in

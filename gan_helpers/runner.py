@@ -4,7 +4,9 @@ A :class:`Run` holds the two models, their optimisers and the random generator, 
 around ``training.fit`` it does the rest:
 
 - resume: load the latest checkpoint of ``checkpoint_dir`` (if any) and train only the missing epochs;
-- after each epoch: save the sample grid at epoch 0, 9, 19, ... (the note's step #13) and a checkpoint;
+- after each epoch: save the sample grid at epoch 0, 9, 19, ... (the note's step #13), a frame of the
+  training animation and a checkpoint;
+- at the end, write all the epochs' frames to ``training.gif`` beside the grids (:mod:`gan_helpers.animation`);
 - at the end, if the generator's optimiser keeps a moving average of its weights (EMA, notebook 3),
   give the generator the averaged weights (and save them, if this run trained).
 
@@ -16,8 +18,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import paths, plotting, training
+from PIL import Image
+
+from . import animation, paths, plotting, training
 from .checkpoints import LOG_FILE, TrainingCheckpoint
+from .files import atomic_path
 
 
 class Run:
@@ -25,7 +30,9 @@ class Run:
 
     ``checkpoint_dir``: save every epoch and resume from there (``None``: no checkpoints).
     ``sample_dir`` and ``sample_rows``: at the sample epochs, ``sample_rows()`` (a list of image
-    rows) is saved as ``sample_dir/NNN.png`` (without ``sample_dir``, no grids). ``fresh=True`` deletes the checkpoint folder first.
+    rows) is saved as ``sample_dir/NNN.png`` (without ``sample_dir``, no grids), and every epoch's rows are a
+    frame of ``sample_dir/training.gif``. The frames are kept in ``checkpoint_dir/frames/NNN.png``, so that
+    a resumed run's GIF shows all its epochs. ``fresh=True`` deletes the checkpoint folder first.
     """
 
     def __init__(self, settings, generator, discriminator, D_optimizer, G_optimizer, rng, *,
@@ -42,6 +49,8 @@ class Run:
             checkpoint_dir, settings, generator=generator, discriminator=discriminator,
             D_optimizer=D_optimizer, G_optimizer=G_optimizer, rng=rng, fresh=fresh)
         self.history = training.History({"D loss": [], "G loss": []})
+        self.frames = {}     # epoch -> frame of the animation
+        self.frames_dir = None if self.checkpoint is None else self.checkpoint.directory / animation.FRAMES_DIR
 
     def fit(self, train_step, arrays, *, total_epoch, batch_size, log=print, desc="training", watch=None,
             **fit_options):
@@ -53,8 +62,8 @@ class Run:
         """
         done, history = self.checkpoint.restore() if self.checkpoint else (0, {})
         if done == 0 and self.sample_dir is not None:
-            for old in self.sample_dir.glob("[0-9][0-9][0-9].png"):  # grids of an earlier run
-                old.unlink()
+            self._forget_earlier_run()
+        self.frames = self._saved_frames(done)
 
         def on_epoch_end(epoch, loss_D, loss_G, history):
             if watch is not None:
@@ -62,8 +71,11 @@ class Run:
                     column = history.setdefault(name, [])
                     column.extend([float("nan")] * (epoch - len(column)))   # epochs before it was watched
                     column.append(float(value))
-            if self.sample_dir is not None and plotting.is_sample_epoch(epoch):
-                plotting.save_grid(self.sample_rows(), plotting.sample_path(self.sample_dir, epoch))
+            if self.sample_dir is not None:
+                rows = self.sample_rows()
+                if plotting.is_sample_epoch(epoch):
+                    plotting.save_grid(rows, plotting.sample_path(self.sample_dir, epoch))
+                self._add_frame(epoch, rows)
             if self.checkpoint is not None:
                 self.checkpoint.save(epoch + 1, history)     # epoch + 1 epochs are done
 
@@ -79,4 +91,36 @@ class Run:
             self.G_optimizer.finalize_variable_values(self.generator.trainable_variables)
             if self.history.steps and self.checkpoint is not None:
                 self.checkpoint.save(total_epoch, self.history)
+        if self.sample_dir is not None and self.frames:
+            gif = self.sample_dir / animation.GIF_NAME
+            if self.history.steps or not gif.exists():       # trained, or the GIF was deleted
+                self.sample_dir.mkdir(parents=True, exist_ok=True)
+                animation.write_gif([self.frames[e] for e in sorted(self.frames)], gif)
         return self.history
+
+    def _forget_earlier_run(self):
+        """Training from epoch 0: delete the grids, frames and GIF of an earlier run."""
+        old = [*self.sample_dir.glob("[0-9][0-9][0-9].png"), self.sample_dir / animation.GIF_NAME]
+        if self.frames_dir is not None:
+            old += self.frames_dir.glob("[0-9][0-9][0-9].png")
+        for path in old:
+            path.unlink(missing_ok=True)
+
+    def _saved_frames(self, done):
+        """The frames of the ``done`` epochs a resumed run starts from (an unreadable one is left out)."""
+        frames = {}
+        if self.sample_dir is not None and self.frames_dir is not None:
+            for path in sorted(self.frames_dir.glob("[0-9][0-9][0-9].png")):
+                try:
+                    if int(path.stem) < done:
+                        with Image.open(path) as frame:
+                            frames[int(path.stem)] = frame.copy()
+                except OSError:
+                    pass
+        return frames
+
+    def _add_frame(self, epoch, rows):
+        self.frames[epoch] = animation.frame_image(rows, epoch)
+        if self.frames_dir is not None:      # kept for a resumed run (atomically: a kill leaves no half frame)
+            with atomic_path(self.frames_dir / f"{epoch:03d}.png") as tmp:
+                self.frames[epoch].save(tmp, format="PNG")

@@ -97,7 +97,7 @@ def test_rerun_draws_the_same_pictures(tmp_path, monkeypatch):
     assert [int(e[0]) for e in lines] == [0]
     assert all(math.isfinite(float(v)) and float(v) < 0 for v in lines[0][1:]), \
         "the note's objectives are log-probabilities: finite and negative"
-    assert sorted(p.name for p in (pa / "samples/gan").iterdir()) == ["000.png"]
+    assert sorted(p.name for p in (pa / "samples/gan").iterdir()) == ["000.png", "training.gif"]
 
 
 def test_environment_yml_and_pip_files_describe_one_environment():

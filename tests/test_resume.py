@@ -16,6 +16,7 @@ import sys
 
 import nbformat
 import pytest
+from PIL import Image
 
 from conftest import ROOT, real_mnist_path
 from gan_helpers import checkpoints
@@ -118,3 +119,5 @@ def test_sigkill_mid_epoch_then_resume(tmp_path):
     checkpoints.load_generator(ckpt_dir)
     samples = sorted(p.name for p in (project / "samples" / "gan").glob("*.png"))
     assert samples == ["000.png"], "the sample grid of epoch 0 survived the restart"
+    with Image.open(project / "samples" / "gan" / "training.gif") as gif:
+        assert gif.n_frames == 5, "the resumed run's animation shows the epochs of both runs"

@@ -76,7 +76,7 @@ def test_sample_grids_at_the_note_epochs_and_old_grids_removed_on_a_new_run(tmp_
     samples.mkdir()
     (samples / "099.png").write_bytes(b"an earlier run's grid")
     experiment(10, tmp_path / "c", PLAIN_SETTINGS, sample_dir=samples)
-    assert sorted(p.name for p in samples.iterdir()) == ["000.png", "009.png"]
+    assert sorted(p.name for p in samples.iterdir()) == ["000.png", "009.png", "training.gif"]
     assert (samples / "009.png").read_bytes()[:4] == b"\x89PNG"
 
 
