@@ -20,6 +20,7 @@ from .files import atomic_path, is_disk_full, reason, why_not_writable
 
 FRAMES_DIR = "frames"        # inside the checkpoint folder: frames/000.png, frames/001.png, ...
 GIF_NAME = "training.gif"    # beside the sample grids: samples/gan/training.gif
+EVERY = 2                    # the GIF shows every 2nd epoch and the last (half the file; frames/ keeps all)
 
 SIDE = 28
 GAP = 2                      # white pixels between the images (before scaling)
@@ -39,6 +40,15 @@ def _palette() -> list[int]:
     viridis = colormaps["viridis"](np.linspace(0.0, 1.0, LEVELS))[:, :3]
     greys = np.repeat(np.linspace(0.0, 1.0, GREYS)[:, None], 3, axis=1)
     return (np.concatenate([viridis, greys]) * 255).round().astype(np.uint8).ravel().tolist()
+
+
+def shown_epochs(epochs, every: int = EVERY) -> list[int]:
+    """The epochs the GIF shows: every ``every``-th of ``epochs`` (0, 2, 4, ...) and always the last."""
+    epochs = sorted(epochs)
+    shown = [e for e in epochs if e % every == 0]
+    if epochs and shown[-1:] != epochs[-1:]:
+        shown.append(epochs[-1])
+    return shown
 
 
 def frame_image(rows, epoch: int, scale: int = 2) -> Image.Image:

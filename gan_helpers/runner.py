@@ -31,7 +31,7 @@ class Run:
     ``checkpoint_dir``: save every epoch and resume from there (``None``: no checkpoints).
     ``sample_dir`` and ``sample_rows``: at the sample epochs, ``sample_rows()`` (a list of image
     rows) is saved as ``sample_dir/NNN.png`` (without ``sample_dir``, no grids), and every epoch's rows are a
-    frame of ``sample_dir/training.gif``. The frames are kept in ``checkpoint_dir/frames/NNN.png``, so that
+    frame of ``sample_dir/training.gif`` (which shows every 2nd epoch and the last). The frames are kept in ``checkpoint_dir/frames/NNN.png``, so that
     a resumed run's GIF shows all its epochs. ``fresh=True`` deletes the checkpoint folder first.
     """
 
@@ -95,7 +95,7 @@ class Run:
             gif = self.sample_dir / animation.GIF_NAME
             if self.history.steps or not gif.exists():       # trained, or the GIF was deleted
                 self.sample_dir.mkdir(parents=True, exist_ok=True)
-                animation.write_gif([self.frames[e] for e in sorted(self.frames)], gif)
+                animation.write_gif([self.frames[e] for e in animation.shown_epochs(self.frames)], gif)
         return self.history
 
     def _forget_earlier_run(self):

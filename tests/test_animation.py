@@ -162,15 +162,15 @@ def test_a_run_animates_every_epoch_and_a_resumed_run_all_of_them(tmp_path):
     _run(3, tmp_path)
     assert _frame_files(tmp_path) == ["000.png", "001.png", "002.png"]
     first = _gif_frames(gif)
-    assert len(first) == 3
-    for got, name in zip(first, _frame_files(tmp_path)):
+    assert len(first) == 2, "epochs 0 and 2: every 2nd epoch and the last"
+    for got, name in zip(first, ["000.png", "002.png"]):
         np.testing.assert_array_equal(got, _rgb(Image.open(tmp_path / "ckpt" / "frames" / name)))
-    assert (first[0] != first[2]).any(), "the generator changed between epoch 0 and 2"
+    assert (first[0] != first[1]).any(), "the generator changed between epoch 0 and 2"
 
     resumed = _run(5, tmp_path)
     assert resumed.history.steps == 2 * (200 // 50), "only epochs 3 and 4 trained"
     frames = _gif_frames(gif)
-    assert len(frames) == 5 and _frame_files(tmp_path)[-1] == "004.png"
+    assert len(frames) == 3 and _frame_files(tmp_path)[-1] == "004.png"   # epochs 0, 2, 4
     for a, b in zip(first, frames):
         np.testing.assert_array_equal(a, b)     # epochs 0-2 as the first run drew them
     assert sorted(p.name for p in gif.parent.iterdir()) == ["000.png", "training.gif"]
@@ -186,7 +186,7 @@ def test_a_run_that_trains_nothing_keeps_the_gif_or_rebuilds_a_deleted_one(tmp_p
 
     gif.unlink()
     _run(1, tmp_path)                            # fewer epochs than the checkpoint holds: nothing trained
-    assert len(_gif_frames(gif)) == 3, "rebuilt from the checkpoint's frames, all three epochs"
+    assert len(_gif_frames(gif)) == 2, "rebuilt from the checkpoint's frames: epochs 0 and 2"
     assert gif.read_bytes() == made
 
 
@@ -220,3 +220,10 @@ def test_without_a_checkpoint_folder_the_frames_stay_in_memory(tmp_path):
                                sample_dir=tmp_path / "samples")
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["000.png", "samples", "training.gif"]
     assert len(_gif_frames(tmp_path / "samples" / "training.gif")) == 2
+
+
+def test_the_gif_shows_every_second_epoch_and_always_the_last():
+    assert animation.shown_epochs(range(100)) == [*range(0, 100, 2), 99]
+    assert animation.shown_epochs(range(5)) == [0, 2, 4]
+    assert animation.shown_epochs([0, 1]) == [0, 1]
+    assert animation.shown_epochs([]) == []
