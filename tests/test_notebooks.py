@@ -61,6 +61,28 @@ def test_committed_samples_are_the_full_runs_grids(name):
         assert all(t.std() > 10 for t in tiles), f"{png.name} has an empty tile"
 
 
+@pytest.mark.parametrize("name", sorted(SAMPLE_DIRS))
+def test_committed_animation_is_the_full_run(name):
+    """samples/<name>/training.gif: a looping animation of epochs 0, 2, ..., 98 and 99, each frame labelled
+    with its epoch, first and last frames holding pictures, and small enough to commit."""
+    from gan_helpers import animation
+
+    gif_path = SAMPLE_DIRS[name] / animation.GIF_NAME
+    assert gif_path.stat().st_size < 1_000_000, "keep the committed animation under 1 MB"
+    with Image.open(gif_path) as gif:
+        assert gif.is_animated and gif.n_frames == len(animation.shown_epochs(range(100))) == 51
+        assert gif.info.get("loop") == 0, "plays on a loop"
+        frames = []
+        for k in range(gif.n_frames):
+            gif.seek(k)
+            frames.append(np.asarray(gif.convert("L"), np.float32))
+    assert all(np.abs(a - b).mean() > 0 for a, b in zip(frames, frames[1:])), "every frame is a new picture"
+    # The first and last frames hold pictures, not blanks: their image bands vary.
+    for frame in (frames[0], frames[-1]):
+        band = frame[frame.shape[0] // 3:]
+        assert band.std() > 10
+
+
 @pytest.mark.parametrize("name", ["gan", "gan-better"])
 def test_latest_samples_differ_from_each_other(name):
     """At epoch 99 the ten fixed noise vectors give ten different images (no full collapse)."""

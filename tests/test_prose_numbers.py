@@ -79,8 +79,6 @@ ALLOWED = {
     ],
     "03_going_further.ipynb": [
         ("0.01", "표준편차", "the note's initial weight stddev: a setting"),
-        ("1.39", "완전히 헷갈릴 때", "2·ln 2 ≈ 1.386: the summed cross-entropy of a discriminator that cannot "
-         "tell real from fake (math)"),
         ("30%", "쯤이면", "an illustrative share, in the explanation of top class: not a result"),
         ("1000", "숫자마다 1,000장", "a setting: 1,000 generated images per digit for every measurement"),
         ("1000", "단계의 가중치", "the EMA horizon 1/(1 - 0.999): follows from the setting"),
