@@ -254,3 +254,80 @@ def test_browser_jupyterlab_digit_slider_redraws_image(lab):
         finally:
             browser.close()
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+EXERCISE_NOTEBOOK = ROOT / "notebooks" / "01_gan.ipynb"
+SOLUTIONS_SHOT = ARTIFACTS / "browser-solutions-collapsed.png"
+SOLUTION_OPEN_SHOT = ARTIFACTS / "browser-solution-opened.png"
+
+
+@pytest.fixture
+def lab_exercises(tmp_path):
+    """A throwaway project with notebook 1 and its committed training animation, served by JupyterLab."""
+    _need_browser()
+    project = tmp_path / "project"
+    (project / "notebooks").mkdir(parents=True)
+    shutil.copy2(EXERCISE_NOTEBOOK, project / "notebooks" / EXERCISE_NOTEBOOK.name)
+    shutil.copytree(ROOT / "samples" / "gan", project / "samples" / "gan")
+    env = _private_env(tmp_path)
+    _quiet_lab(env, tmp_path)
+    proc, base, token, log = _start_lab(project, tmp_path, env)
+    try:
+        yield base, token, log
+    finally:
+        _stop(proc)
+
+
+@pytest.mark.slow
+def test_browser_solutions_are_collapsed_until_clicked_and_the_animation_loads(lab_exercises):
+    """What a student sees in JupyterLab: every solution cell collapsed (input and output), the
+    answer text hidden until the placeholder is clicked, and samples/gan/training.gif loaded."""
+    import nbformat
+    from playwright.sync_api import expect, sync_playwright
+
+    nb = nbformat.read(EXERCISE_NOTEBOOK, as_version=4)
+    solutions = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
+    code_solutions = [c for c in solutions if c.cell_type == "code"]
+    answer_words = next(c for c in solutions if c.cell_type == "markdown").source.splitlines()[1][:25]
+
+    base, token, log = lab_exercises
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(30_000)
+            page.goto(f"{base}/lab/tree/notebooks/{EXERCISE_NOTEBOOK.name}?token={token}", timeout=120_000)
+            panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+            expect(panel.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=KERNEL_READY_S * 1000)
+            expect(panel.locator(".jp-Notebook .jp-Cell")).to_have_count(len(nb.cells), timeout=60_000)
+
+            inputs_hidden = panel.locator(".jp-InputPlaceholder")
+            outputs_hidden = panel.locator(".jp-OutputPlaceholder")
+            expect(inputs_hidden).to_have_count(len(solutions))
+            expect(outputs_hidden).to_have_count(len(code_solutions))
+            # A collapsed cell still shows its first line: it must give nothing away.
+            for text in inputs_hidden.all_inner_texts():
+                assert text.startswith(("**풀이.**", "# Solution to exercise")) and answer_words not in text, text
+            shown_answer = panel.locator(".jp-RenderedMarkdown", has_text=answer_words)
+            expect(shown_answer).to_have_count(0)     # collapsed: not rendered until opened
+
+            first_exercise = panel.locator(".jp-Cell", has=page.locator("h3", has_text="연습 1."))
+            first_exercise.scroll_into_view_if_needed()
+            page.screenshot(path=str(SOLUTIONS_SHOT))
+
+            markdown_solution = panel.locator(".jp-Cell.jp-MarkdownCell", has=page.locator(".jp-InputPlaceholder")).first
+            markdown_solution.locator(".jp-InputPlaceholder").click()
+            expect(shown_answer).to_have_count(1, timeout=10_000)
+            expect(shown_answer).to_be_visible()
+            shown_answer.scroll_into_view_if_needed()
+            page.screenshot(path=str(SOLUTION_OPEN_SHOT))
+
+            gif = panel.locator('.jp-RenderedMarkdown img[src*="training.gif"]')
+            expect(gif).to_have_count(1)
+            gif.scroll_into_view_if_needed()
+            _wait(lambda: gif.evaluate("el => el.complete && el.naturalWidth") > 0, 30,
+                  "samples/gan/training.gif to load in the Markdown cell", log)
+        finally:
+            browser.close()
+    assert SOLUTIONS_SHOT.stat().st_size > 10_000 and SOLUTION_OPEN_SHOT.stat().st_size > 10_000

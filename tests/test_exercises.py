@@ -49,7 +49,9 @@ def test_three_or_four_numbered_exercises_each_with_a_solution_that_ran(path):
         code = [c for c in solutions if c.cell_type == "code"]
         answer = [c for c in solutions if c.cell_type == "markdown"]
         assert code and answer, f"{path.name}, exercise {numbers[-1]}: needs solution code and a written answer"
-        assert answer[-1].source.startswith("**풀이.**")
+        # JupyterLab shows a collapsed cell's first line: it names the solution and gives nothing away.
+        assert answer[-1].source.splitlines()[0] == "**풀이.**"
+        assert all(c.source.startswith(f"# Solution to exercise {numbers[-1]} ") for c in code)
         for c in code:
             assert c.execution_count is not None and c.outputs, f"exercise {numbers[-1]}: solution not run"
             assert not [o for o in c.outputs if o.output_type == "error"]
