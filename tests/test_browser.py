@@ -11,6 +11,7 @@ No browser is downloaded (never `playwright install`): without /usr/bin/chromium
 (`make system-deps`) or the `playwright` package the test is skipped with the reason.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -146,14 +147,39 @@ def lab(tmp_path):
     (project / "notebooks").mkdir(parents=True)
     shutil.copy2(NOTEBOOK, project / "notebooks" / NOTEBOOK.name)
     make_checkpoint(project / "checkpoints" / "cgan", "cgan")
-    env = _private_env(tmp_path)
-    env["GAN_PROJECT_ROOT"] = str(project)   # the notebook's paths.checkpoint_dir("cgan") is the tiny one
-    _quiet_lab(env, tmp_path)
-    proc, base, token, log = _start_lab(project, tmp_path, env)
+    # GAN_PROJECT_ROOT: the notebook's paths.checkpoint_dir("cgan") is the tiny one
+    with _serving(project, tmp_path, GAN_PROJECT_ROOT=str(project)) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def _serving(project: Path, tmp: Path, **env_vars):
+    """JupyterLab on ``project`` with a private environment; yields (base url, token, log)."""
+    env = {**_private_env(tmp), **env_vars}
+    _quiet_lab(env, tmp)
+    proc, base, token, log = _start_lab(project, tmp, env)
     try:
         yield base, token, log
     finally:
         _stop(proc)
+
+
+@contextlib.contextmanager
+def _open_notebook(base: str, token: str, name: str):
+    """Debian's Chromium showing notebooks/<name> in JupyterLab; yields (page, notebook panel)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(30_000)
+            page.goto(f"{base}/lab/tree/notebooks/{name}?token={token}", timeout=120_000)
+            panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+            expect(panel.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=KERNEL_READY_S * 1000)
+            yield page, panel
+        finally:
+            browser.close()
 
 
 def _wait(predicate, timeout_s, what, log=None, interval_s=0.25):
@@ -185,74 +211,64 @@ def _image_digest(img) -> str:
 
 @pytest.mark.slow
 def test_browser_jupyterlab_digit_slider_redraws_image(lab):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     base, token, log = lab
     ARTIFACTS.mkdir(exist_ok=True)
     SCREENSHOT.unlink(missing_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(30_000)
-            page.goto(f"{base}/lab/tree/notebooks/{NOTEBOOK.name}?token={token}", timeout=120_000)
+    with _open_notebook(base, token, NOTEBOOK.name) as (page, panel):
+        # The kernel: the indicator says idle before a kernel exists, so also wait for the
+        # toolbar to name the kernel.
+        expect(panel.locator(".jp-KernelName")).to_have_text(re.compile(r"Python"),
+                                                              timeout=KERNEL_READY_S * 1000)
+        idle = panel.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+        expect(idle).to_have_count(1, timeout=KERNEL_READY_S * 1000)
 
-            # The notebook and its kernel: the indicator says idle before a kernel exists, so
-            # also wait for the toolbar to name the kernel.
-            panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
-            expect(panel.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=KERNEL_READY_S * 1000)
-            expect(panel.locator(".jp-KernelName")).to_have_text(re.compile(r"Python"),
-                                                                  timeout=KERNEL_READY_S * 1000)
-            idle = panel.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
-            expect(idle).to_have_count(1, timeout=KERNEL_READY_S * 1000)
+        # Only the slider cell (the training cells would take minutes).
+        cell = panel.locator(".jp-Notebook .jp-CodeCell").filter(
+            has=page.locator(".jp-InputArea-editor", has_text=SLIDER_CALL))
+        expect(cell).to_have_count(1)
+        cell.scroll_into_view_if_needed()
+        cell.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Shift+Enter")
 
-            # Only the slider cell (the training cells would take minutes).
-            cell = panel.locator(".jp-Notebook .jp-CodeCell").filter(
-                has=page.locator(".jp-InputArea-editor", has_text=SLIDER_CALL))
-            expect(cell).to_have_count(1)
-            cell.scroll_into_view_if_needed()
-            cell.locator(".jp-InputArea-editor").click()
-            page.keyboard.press("Shift+Enter")
+        outputs = cell.locator(".jp-OutputArea-output")
+        image = cell.locator("img.widget-image").first
+        expect(image).to_have_attribute("src", re.compile(r"^blob:"), timeout=CELL_RUN_S * 1000)
+        expect(cell.locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]"),
+                                                              timeout=CELL_RUN_S * 1000)
 
-            outputs = cell.locator(".jp-OutputArea-output")
-            image = cell.locator("img.widget-image").first
-            expect(image).to_have_attribute("src", re.compile(r"^blob:"), timeout=CELL_RUN_S * 1000)
-            expect(cell.locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]"),
-                                                                  timeout=CELL_RUN_S * 1000)
+        digit = cell.locator(".widget-hslider").filter(
+            has=page.locator(".widget-label", has_text=re.compile(r"^digit$"))).get_by_role("slider")
+        expect(digit).to_have_count(1)
+        expect(digit).to_have_attribute("aria-valuenow", _valuenow(0))
+        first_src, first_digest = image.get_attribute("src"), _image_digest(image)
 
-            digit = cell.locator(".widget-hslider").filter(
-                has=page.locator(".widget-label", has_text=re.compile(r"^digit$"))).get_by_role("slider")
-            expect(digit).to_have_count(1)
-            expect(digit).to_have_attribute("aria-valuenow", _valuenow(0))
-            first_src, first_digest = image.get_attribute("src"), _image_digest(image)
+        # Keyboard, as a learner would: each step must come back as a new image.
+        src, digests = first_src, {first_digest}
+        digit.focus()
+        for value in (1, 2, 3):
+            page.keyboard.press("ArrowRight")
+            expect(digit).to_have_attribute("aria-valuenow", _valuenow(value), timeout=10_000)
+            previous = src
+            _wait(lambda: image.get_attribute("src") != previous, REDRAW_S,
+                  f"a new image after digit -> {value}", log)
+            src = image.get_attribute("src")
+            digests.add(_image_digest(image))
+        expect(idle).to_have_count(1, timeout=REDRAW_S * 1000)
 
-            # Keyboard, as a learner would: each step must come back as a new image.
-            src, digests = first_src, {first_digest}
-            digit.focus()
-            for value in (1, 2, 3):
-                page.keyboard.press("ArrowRight")
-                expect(digit).to_have_attribute("aria-valuenow", _valuenow(value), timeout=10_000)
-                previous = src
-                _wait(lambda: image.get_attribute("src") != previous, REDRAW_S,
-                      f"a new image after digit -> {value}", log)
-                src = image.get_attribute("src")
-                digests.add(_image_digest(image))
-            expect(idle).to_have_count(1, timeout=REDRAW_S * 1000)
+        assert src != first_src, "the image element still shows the first drawing"
+        assert _image_digest(image) != first_digest, "digit 3 drew the same pixels as digit 0"
+        assert len(digests) == 4, "digits 0, 1, 2, 3 should draw four different images"
 
-            assert src != first_src, "the image element still shows the first drawing"
-            assert _image_digest(image) != first_digest, "digit 3 drew the same pixels as digit 0"
-            assert len(digests) == 4, "digits 0, 1, 2, 3 should draw four different images"
+        errors = cell.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], '
+                              '.jp-OutputArea-output [data-mime-type="application/vnd.jupyter.stderr"], '
+                              ".jp-OutputArea-output pre:has-text('Traceback')")
+        assert errors.count() == 0, f"the slider cell printed errors:\n{errors.all_inner_texts()}"
+        assert outputs.count() >= 1
 
-            errors = cell.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], '
-                                  '.jp-OutputArea-output [data-mime-type="application/vnd.jupyter.stderr"], '
-                                  ".jp-OutputArea-output pre:has-text('Traceback')")
-            assert errors.count() == 0, f"the slider cell printed errors:\n{errors.all_inner_texts()}"
-            assert outputs.count() >= 1
-
-            cell.scroll_into_view_if_needed()
-            page.screenshot(path=str(SCREENSHOT))
-        finally:
-            browser.close()
+        cell.scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size > 10_000
 
 
@@ -269,13 +285,8 @@ def lab_exercises(tmp_path):
     (project / "notebooks").mkdir(parents=True)
     shutil.copy2(EXERCISE_NOTEBOOK, project / "notebooks" / EXERCISE_NOTEBOOK.name)
     shutil.copytree(ROOT / "samples" / "gan", project / "samples" / "gan")
-    env = _private_env(tmp_path)
-    _quiet_lab(env, tmp_path)
-    proc, base, token, log = _start_lab(project, tmp_path, env)
-    try:
-        yield base, token, log
-    finally:
-        _stop(proc)
+    with _serving(project, tmp_path) as served:
+        yield served
 
 
 @pytest.mark.slow
@@ -283,7 +294,7 @@ def test_browser_solutions_are_collapsed_until_clicked_and_the_animation_loads(l
     """What a student sees in JupyterLab: every solution cell collapsed (input and output), the
     answer text hidden until the placeholder is clicked, and samples/gan/training.gif loaded."""
     import nbformat
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     nb = nbformat.read(EXERCISE_NOTEBOOK, as_version=4)
     solutions = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
@@ -292,42 +303,33 @@ def test_browser_solutions_are_collapsed_until_clicked_and_the_animation_loads(l
 
     base, token, log = lab_exercises
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(30_000)
-            page.goto(f"{base}/lab/tree/notebooks/{EXERCISE_NOTEBOOK.name}?token={token}", timeout=120_000)
-            panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
-            expect(panel.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=KERNEL_READY_S * 1000)
-            expect(panel.locator(".jp-Notebook .jp-Cell")).to_have_count(len(nb.cells), timeout=60_000)
+    with _open_notebook(base, token, EXERCISE_NOTEBOOK.name) as (page, panel):
+        expect(panel.locator(".jp-Notebook .jp-Cell")).to_have_count(len(nb.cells), timeout=60_000)
 
-            inputs_hidden = panel.locator(".jp-InputPlaceholder")
-            outputs_hidden = panel.locator(".jp-OutputPlaceholder")
-            expect(inputs_hidden).to_have_count(len(solutions))
-            expect(outputs_hidden).to_have_count(len(code_solutions))
-            # A collapsed cell still shows its first line: it must give nothing away.
-            for text in inputs_hidden.all_inner_texts():
-                assert text.startswith(("**풀이.**", "# Solution to exercise")) and answer_words not in text, text
-            shown_answer = panel.locator(".jp-RenderedMarkdown", has_text=answer_words)
-            expect(shown_answer).to_have_count(0)     # collapsed: not rendered until opened
+        inputs_hidden = panel.locator(".jp-InputPlaceholder")
+        outputs_hidden = panel.locator(".jp-OutputPlaceholder")
+        expect(inputs_hidden).to_have_count(len(solutions))
+        expect(outputs_hidden).to_have_count(len(code_solutions))
+        # A collapsed cell still shows its first line: it must give nothing away.
+        for text in inputs_hidden.all_inner_texts():
+            assert text.startswith(("**풀이.**", "# Solution to exercise")) and answer_words not in text, text
+        shown_answer = panel.locator(".jp-RenderedMarkdown", has_text=answer_words)
+        expect(shown_answer).to_have_count(0)     # collapsed: not rendered until opened
 
-            first_exercise = panel.locator(".jp-Cell", has=page.locator("h3", has_text="연습 1."))
-            first_exercise.scroll_into_view_if_needed()
-            page.screenshot(path=str(SOLUTIONS_SHOT))
+        first_exercise = panel.locator(".jp-Cell", has=page.locator("h3", has_text="연습 1."))
+        first_exercise.scroll_into_view_if_needed()
+        page.screenshot(path=str(SOLUTIONS_SHOT))
 
-            markdown_solution = panel.locator(".jp-Cell.jp-MarkdownCell", has=page.locator(".jp-InputPlaceholder")).first
-            markdown_solution.locator(".jp-InputPlaceholder").click()
-            expect(shown_answer).to_have_count(1, timeout=10_000)
-            expect(shown_answer).to_be_visible()
-            shown_answer.scroll_into_view_if_needed()
-            page.screenshot(path=str(SOLUTION_OPEN_SHOT))
+        markdown_solution = panel.locator(".jp-Cell.jp-MarkdownCell", has=page.locator(".jp-InputPlaceholder")).first
+        markdown_solution.locator(".jp-InputPlaceholder").click()
+        expect(shown_answer).to_have_count(1, timeout=10_000)
+        expect(shown_answer).to_be_visible()
+        shown_answer.scroll_into_view_if_needed()
+        page.screenshot(path=str(SOLUTION_OPEN_SHOT))
 
-            gif = panel.locator('.jp-RenderedMarkdown img[src*="training.gif"]')
-            expect(gif).to_have_count(1)
-            gif.scroll_into_view_if_needed()
-            _wait(lambda: gif.evaluate("el => el.complete && el.naturalWidth") > 0, 30,
-                  "samples/gan/training.gif to load in the Markdown cell", log)
-        finally:
-            browser.close()
+        gif = panel.locator('.jp-RenderedMarkdown img[src*="training.gif"]')
+        expect(gif).to_have_count(1)
+        gif.scroll_into_view_if_needed()
+        _wait(lambda: gif.evaluate("el => el.complete && el.naturalWidth") > 0, 30,
+              "samples/gan/training.gif to load in the Markdown cell", log)
     assert SOLUTIONS_SHOT.stat().st_size > 10_000 and SOLUTION_OPEN_SHOT.stat().st_size > 10_000
