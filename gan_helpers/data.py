@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -122,20 +123,45 @@ def read_npz(path_text: str) -> dict:
     return arrays
 
 
-def download_mnist() -> dict:
-    """Keras' own download (the full 60,000 training images)."""
+def keras_cache_file() -> Path:
+    """Where ``keras.datasets.mnist.load_data`` keeps its download, as Keras' ``get_file`` picks it.
+
+    ``$KERAS_HOME`` (read once, when Keras is imported) or ``~/.keras``; ``/tmp/.keras`` if that
+    is not writable; then ``datasets/mnist.npz``. Keras has no public name for its home folder.
+    """
+    from keras.src.backend import config
+
+    home = os.path.expanduser(config.keras_home())
+    if not os.access(home, os.W_OK):
+        home = os.path.join("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir(), ".keras")
+    return Path(home, "datasets", "mnist.npz")
+
+
+def download_mnist() -> tuple[dict, Path]:
+    """Keras' own download (the full 60,000 training images); the arrays and the cached file.
+
+    Keras checks the file's sha256: a damaged cached file is downloaded again, and a failed
+    download is removed. What can stay behind is a download with the wrong bytes (or a folder
+    in the file's place); then the message names it.
+    """
     from ._quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     import keras
 
+    cache = keras_cache_file()
     try:
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-    except Exception as exc:  # urllib errors, Keras' "URL fetch failure", partial files
-        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+    except Exception as exc:  # urllib errors, Keras' "URL fetch failure", a hash mismatch
+        lines = str(exc).splitlines()
+        reason = lines[0][:200] if lines else type(exc).__name__
+        if cache.exists():
+            raise _fail(f"could not load MNIST downloaded by Keras ({reason}); delete {cache} "
+                        f"and run again, or set {ENV_VAR}, e.g. {ENV_VAR}={EXAMPLE_PATH}") from None
         raise _fail(f"could not download MNIST ({reason}); without a network set "
                     f"{ENV_VAR}, e.g. {ENV_VAR}={EXAMPLE_PATH}") from None
-    return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    return arrays, cache
 
 
 def one_hot(labels: np.ndarray, n_class: int = N_CLASS) -> np.ndarray:
@@ -157,8 +183,8 @@ def load_mnist(path: str | None = None) -> Mnist:
         arrays = read_npz(path)
         source = f"{ENV_VAR} ({Path(path).name})"
     else:
-        arrays = download_mnist()
-        source = "keras.datasets.mnist (download)"
+        arrays, cache = download_mnist()
+        source = f"keras.datasets.mnist ({cache})"
     return Mnist(
         x_train=to_flat_float(arrays["x_train"]),
         y_train=one_hot(arrays["y_train"]),

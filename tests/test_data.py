@@ -1,7 +1,18 @@
 """gan_helpers.data: what load_mnist returns, and one clear line for every bad input."""
 
+import email.message
+import hashlib
+import http.client
+import io
+import os
+import re
+import socket
 import subprocess
 import sys
+import types
+import urllib.error
+import urllib.request
+import urllib.response
 
 import numpy as np
 import pytest
@@ -124,8 +135,6 @@ def test_missing_keys_are_named(write_npz):
     ("y_train", np.full((30,), -1, np.int64), "labels from -1 to -1"),
 ])
 def test_wrong_shapes_dtypes_and_labels(write_npz, key, value, expect):
-    import re
-
     msg = _error(write_npz(**{key: value}))
     assert re.search(expect, msg), msg
     assert "keras.datasets.mnist" in msg
@@ -148,6 +157,190 @@ def test_no_env_and_no_network_says_set_mnist_npz(tmp_path):
     assert "could not download MNIST" in lines[0]
     assert "set MNIST_NPZ, e.g. MNIST_NPZ=../shared/data/mnist-offline.npz" in lines[0]
     assert not list((tmp_path / "keras").rglob("mnist.npz")), "no half-downloaded file is left"
+
+
+# --- Without MNIST_NPZ: Keras' own download, with only the network faked ------------------------
+#
+# keras.datasets.mnist.load_data -> keras.utils.get_file (cache folder, sha256 check, re-download
+# of a damaged cached file, removal of a failed download) -> urllib.request.urlretrieve (writes
+# the file, checks Content-Length) -> urlopen -> the installed opener's https handler. Only that
+# handler is fake (urllib's public install_opener), so everything above it runs for real.
+#
+# Keras passes the sha256 of the real 11 MB mnist.npz, which no small test file can have; so the
+# one argument `file_hash` that load_data hands to get_file is swapped for the hash of the small
+# file the fake network serves. The check itself still runs: wrong or damaged bytes fail it.
+
+MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+
+
+def _small_mnist_bytes(n_train=123, n_test=45):
+    rng = np.random.default_rng(1)
+    buffer = io.BytesIO()
+    np.savez(buffer, x_train=rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+             y_train=rng.integers(0, 10, n_train).astype(np.uint8),
+             x_test=rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+             y_test=rng.integers(0, 10, n_test).astype(np.uint8))
+    return buffer.getvalue()
+
+
+class FakeNetwork(urllib.request.BaseHandler):
+    """Answers every http(s) request urllib makes: serves `body` or raises `error`."""
+
+    handler_order = 100  # before urllib's real HTTP(S) handlers (500), which are never reached
+
+    def __init__(self, body):
+        self.body, self.length, self.error, self.status = body, None, None, 200
+        self.requests = []
+
+    def serve(self, body, length=None, status=200):
+        """`length`: the Content-Length the server claims (default: the body's)."""
+        self.body, self.length, self.error, self.status = body, length, None, status
+
+    def fail(self, error):
+        self.error = error
+
+    def _answer(self, request):
+        self.requests.append(request.full_url)
+        if self.error is not None:
+            raise self.error
+        headers = email.message.Message()
+        headers["Content-Length"] = str(len(self.body) if self.length is None else self.length)
+        response = urllib.response.addinfourl(io.BytesIO(self.body), headers, request.full_url, self.status)
+        response.msg = http.client.responses[self.status]  # what http.client's response carries
+        return response
+
+    http_open = https_open = _answer
+
+
+@pytest.fixture
+def keras_download(tmp_path, monkeypatch):
+    """load_mnist() without MNIST_NPZ, a private Keras home, and the fake network (see above)."""
+    from gan_helpers._quiet import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
+    import keras
+    from keras.src.backend import config as keras_config
+
+    home = tmp_path / "keras-home"
+    home.mkdir()
+    monkeypatch.delenv("MNIST_NPZ", raising=False)  # CI sets it
+    # Keras reads $KERAS_HOME once, at import (maybe in an earlier test): set what it read.
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    monkeypatch.setattr(keras_config, "_KERAS_DIR", str(home))
+
+    good = _small_mnist_bytes()
+    loader = sys.modules[keras.datasets.mnist.load_data.__module__]
+    real_get_file = loader.get_file
+    keras_hashes = []
+
+    def get_file(**kwargs):
+        keras_hashes.append(kwargs["file_hash"])
+        return real_get_file(**{**kwargs, "file_hash": hashlib.sha256(good).hexdigest()})
+
+    monkeypatch.setattr(loader, "get_file", get_file)
+    network = FakeNetwork(good)
+    urllib.request.install_opener(urllib.request.build_opener(urllib.request.ProxyHandler({}), network))
+    yield types.SimpleNamespace(network=network, good=good, keras_hashes=keras_hashes,
+                                cache=home / "datasets" / "mnist.npz")
+    urllib.request.install_opener(None)  # urlopen builds its default opener again
+
+
+def _download_error():
+    with pytest.raises(MnistDataError) as info:
+        data.load_mnist()
+    message = str(info.value)
+    assert "\n" not in message, "the error must be one line"
+    assert info.value.__cause__ is None and info.value.__suppress_context__, "no chained traceback"
+    assert "set MNIST_NPZ, e.g. MNIST_NPZ=../shared/data/mnist-offline.npz" in message, message
+    return message
+
+
+def test_without_mnist_npz_keras_downloads_and_caches(keras_download):
+    net, cache = keras_download.network, keras_download.cache
+    mnist = data.load_mnist()
+    assert net.requests == [MNIST_URL], "Keras' loader asked for its own URL, once"
+    assert re.fullmatch("[0-9a-f]{64}", keras_download.keras_hashes[0]), "Keras checks a sha256"
+    assert cache.read_bytes() == keras_download.good, "Keras' get_file wrote its cache in KERAS_HOME"
+    assert data.keras_cache_file() == cache
+
+    raw = np.load(io.BytesIO(keras_download.good))
+    assert mnist.x_train.shape == (123, 784) and mnist.x_train.dtype == np.float32
+    np.testing.assert_allclose(mnist.x_test[7], raw["x_test"][7].reshape(-1) / 255.0, rtol=1e-6)
+    np.testing.assert_array_equal(mnist.y_train.argmax(1), raw["y_train"])
+    assert mnist.describe() == (f"MNIST from keras.datasets.mnist ({cache}): "
+                                "123 training images, 45 test images")
+
+    assert data.load_mnist().num_train == 123 and len(net.requests) == 1, "second time from the cache"
+
+
+@pytest.mark.parametrize("failure", [
+    urllib.error.URLError(socket.gaierror(-3, "Temporary failure in name resolution")),
+    ConnectionResetError(104, "Connection reset by peer"),
+    "HTTP 503",
+    "connection closed half-way",
+])
+def test_failed_download_says_set_mnist_npz_and_leaves_no_file(keras_download, failure):
+    net, cache = keras_download.network, keras_download.cache
+    if failure == "HTTP 503":
+        net.serve(b"busy", status=503)
+    elif failure == "connection closed half-way":  # urlretrieve: ContentTooShortError
+        net.serve(keras_download.good[:3000], length=len(keras_download.good))
+    else:
+        net.fail(failure)
+    message = _download_error()
+    assert message.startswith("could not download MNIST ("), message
+    assert net.requests == [MNIST_URL]
+    assert not cache.exists(), "Keras removes a failed download"
+    assert not list(cache.parent.iterdir())
+
+
+def _damage(cache, good, how):
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(good[: len(good) // 2] if how == "half-downloaded" else os.urandom(5000))
+
+
+@pytest.mark.parametrize("how", ["half-downloaded", "random bytes"])
+def test_damaged_cached_file_is_downloaded_again(keras_download, how):
+    """Keras' hash check notices the damaged file and downloads it again."""
+    _damage(keras_download.cache, keras_download.good, how)
+    assert data.load_mnist().num_train == 123
+    assert keras_download.network.requests == [MNIST_URL]
+    assert keras_download.cache.read_bytes() == keras_download.good
+
+
+@pytest.mark.parametrize("how", ["half-downloaded", "random bytes"])
+def test_damaged_cached_file_without_network_says_set_mnist_npz(keras_download, how):
+    """The re-download fails; Keras then removes the damaged file, so MNIST_NPZ is the fix left."""
+    _damage(keras_download.cache, keras_download.good, how)
+    keras_download.network.fail(urllib.error.URLError("no network"))
+    assert _download_error().startswith("could not download MNIST (URL fetch failure")
+    assert not keras_download.cache.exists()
+
+
+@pytest.mark.parametrize("served", ["captive portal page", "cut short, no error"])
+def test_download_with_wrong_bytes_names_the_file_to_delete(keras_download, served):
+    """A response with the wrong bytes (a login page; a server that stops early and says so in
+    Content-Length) fails Keras' hash check, and Keras leaves that file: the message names it."""
+    net, cache = keras_download.network, keras_download.cache
+    net.serve(b"<html>Please log in to the Wi-Fi</html>" if served == "captive portal page"
+              else keras_download.good[:3000])
+    message = _download_error()
+    assert message.startswith("could not load MNIST downloaded by Keras (Incomplete or corrupted file"), message
+    assert f"delete {cache} and run again" in message and cache.exists()
+
+    cache.unlink()  # what the message says
+    net.serve(keras_download.good)
+    assert data.load_mnist().num_train == 123
+
+
+def test_folder_in_place_of_the_cached_file_is_named(keras_download):
+    cache = keras_download.cache
+    cache.mkdir(parents=True)
+    message = _download_error()
+    assert "Is a directory" in message and f"delete {cache} and run again" in message, message
+    assert keras_download.network.requests == []
+    cache.rmdir()
+    assert data.load_mnist().num_train == 123
 
 
 def test_error_shows_as_one_line_in_a_notebook():
