@@ -152,8 +152,17 @@ ablation: ablation-epochs $(STAMP)
 
 ablation-epochs:
 	@if [ -n "$${GAN_EPOCHS//[[:space:]]/}" ]; then \
-		echo "make ablation always trains the full 100 epochs per row; unset GAN_EPOCHS"; exit 1; \
+		echo "make ablation and make cgan-noise always train the full 100 epochs; unset GAN_EPOCHS"; exit 1; \
 	fi
+
+# Notebook 2's noise comparison (benchmarks/cgan_noise.py): four 100-epoch runs of its conditional GAN
+# (gan_helpers.cgan), saved in samples/cgan-noise/ for the notebook to read; CGAN_NOISE_ARGS for trials.
+CGAN_NOISE_ARGS ?=
+
+cgan-noise: ablation-epochs $(STAMP)
+	$(PY) benchmarks/cgan_noise.py $(CGAN_NOISE_ARGS)
+
+.PHONY: cgan-noise
 
 # The note's own TF1 code (benchmarks/tf1_gan.py, tf1_cgan.py as transcribed), trained for 14,100 and
 # 55,000 steps per configuration (gan, cgan-note-normal, cgan-uniform; seed 42), its samples scored

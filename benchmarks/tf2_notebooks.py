@@ -49,7 +49,6 @@ import resource
 import sys
 import tempfile
 import time
-from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -61,7 +60,7 @@ for _path in (str(HERE), str(ROOT)):  # run as `python benchmarks/tf2_notebooks.
         sys.path.insert(0, _path)
 
 import _baseline  # noqa: E402  (no TensorFlow: data and the marginal rate)
-from gan_helpers import models, note_steps, system  # noqa: E402
+from gan_helpers import cgan, models, note_steps, system  # noqa: E402
 from gan_helpers._quiet import import_tensorflow_quietly  # noqa: E402
 from gan_helpers.runner import Run  # noqa: E402
 
@@ -105,32 +104,16 @@ def gan_run(seed, mnist, folder: Path):
               generator, discriminator, D_optimizer, G_optimizer, rng,
               checkpoint_dir=folder / "checkpoints" / "gan", sample_dir=folder / "samples" / "gan",
               sample_rows=sample_rows, fresh=True)
-    return run, train_step, [mnist.x_train]
+    return run, train_step, [mnist.x_train], None
 
 
 def cgan_run(seed, mnist, folder: Path):
-    """Notebook 2's ``train_cgan("uniform(-1, 1)", seed, sample_dir, checkpoint_dir)``."""
-    learning_rate = 0.001
-    keras.utils.set_random_seed(seed)
-    rng = tf.random.Generator.from_seed(seed)
-    generator = models.build_cgan_generator(n_noise, n_class, n_hidden, n_input)
-    discriminator = models.build_cgan_discriminator(n_input, n_class, n_hidden)
-    D_optimizer = keras.optimizers.Adam(learning_rate, epsilon=1e-8)
-    G_optimizer = keras.optimizers.Adam(learning_rate, epsilon=1e-8)
-    get_noise = partial(models.uniform_noise, rng)
-    train_step = note_steps.make_cgan_train_step(generator, discriminator, D_optimizer, G_optimizer,
-                                                 get_noise, batch_size, n_noise)
-    sample_noise = get_noise(sample_size, n_noise)
-
-    def sample_rows():
-        samples = generator([sample_noise, tf.constant(mnist.y_test[:sample_size])], training=False)
-        return [mnist.x_test[:sample_size], samples.numpy()]
-
-    run = Run(models.cgan_settings(n_noise, n_class, n_hidden, n_input, noise="uniform(-1, 1)"),
-              generator, discriminator, D_optimizer, G_optimizer, rng,
-              checkpoint_dir=folder / "checkpoints" / "cgan", sample_dir=folder / "samples" / "cgan",
-              sample_rows=sample_rows, fresh=True)
-    return run, train_step, [mnist.x_train, mnist.y_train]
+    """Notebook 2's ``train_cgan("uniform(-1, 1)", seed, sample_dir, checkpoint_dir)``: ``gan_helpers.cgan.build``
+    with the notebook's training step (``note_steps``' copy) and its per-epoch learning-signal watch."""
+    run, train_step, watch = cgan.build("uniform(-1, 1)", seed, mnist,
+                                        checkpoint_dir=folder / "checkpoints" / "cgan",
+                                        sample_dir=folder / "samples" / "cgan", fresh=True)
+    return run, train_step, [mnist.x_train, mnist.y_train], watch
 
 
 BUILDERS = {"gan": gan_run, "cgan": cgan_run}
@@ -155,9 +138,10 @@ def losses_summary(history) -> dict:
 
 def train(model, epochs, seed, folder: Path) -> dict:
     """One fresh training run of ``model`` for ``epochs`` epochs, saving into ``folder``."""
-    run, train_step, arrays = BUILDERS[model](seed, _baseline.mnist(), folder)
+    run, train_step, arrays, watch = BUILDERS[model](seed, _baseline.mnist(), folder)
     start = time.perf_counter()
-    history = run.fit(train_step, arrays, total_epoch=epochs, batch_size=batch_size, log=epoch_log, desc=model)
+    history = run.fit(train_step, arrays, total_epoch=epochs, batch_size=batch_size, log=epoch_log, desc=model,
+                      watch=watch)
     seconds = time.perf_counter() - start
     return {"epochs": epochs, "steps": history.steps, "seconds": seconds, "fit_seconds": history.seconds,
             **losses_summary(history), "written": written(folder)}

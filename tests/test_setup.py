@@ -141,16 +141,17 @@ def test_python_prerequisites_are_said_in_one_line(tmp_path):
     assert _make("check-python", f"PYTHON={real}").returncode == 0
 
 
-def test_ablation_refuses_gan_epochs():
-    refused = "make ablation always trains the full 100 epochs per row; unset GAN_EPOCHS"
+def test_ablation_and_cgan_noise_refuse_gan_epochs():
+    refused = "make ablation and make cgan-noise always train the full 100 epochs; unset GAN_EPOCHS"
     in_environment = _make("ablation-epochs", GAN_EPOCHS="5")
     on_command_line = _make("ablation-epochs", "GAN_EPOCHS=5")
     for result in (in_environment, on_command_line):
         assert result.returncode != 0 and result.stdout.strip() == refused
     assert _make("ablation-epochs").returncode == 0
     # the guard comes before anything is installed or trained
-    dry = _make("-n", "ablation").stdout
-    assert dry.index("unset GAN_EPOCHS") < dry.index("benchmarks/ablation.py")
+    for target in ("ablation", "cgan-noise"):
+        dry = _make("-n", target).stdout
+        assert dry.index("unset GAN_EPOCHS") < dry.index(f"benchmarks/{target.replace('-', '_')}.py")
 
 
 def test_make_test_writes_into_the_scratch_copy_and_test_fast_leaves_out_slow_tests():

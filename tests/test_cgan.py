@@ -1,0 +1,121 @@
+"""gan_helpers.cgan: notebook 2's runs built once, and the saved noise comparison the notebook reads."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import nbformat
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from gan_helpers import cgan, classifier, note_steps, system
+from gan_helpers.data import Mnist, one_hot
+
+SCRIPT = ROOT / "benchmarks" / "cgan_noise.py"
+
+
+def small_mnist(n_train=300, n_test=2000, seed=0):
+    """Random pictures with labels: enough test images for the probes (2,000) and the watch (500)."""
+    rng = np.random.default_rng(seed)
+    train, test = rng.integers(0, 10, n_train), rng.integers(0, 10, n_test)
+    return Mnist(x_train=rng.random((n_train, 784), dtype=np.float32), y_train=one_hot(train),
+                 x_test=rng.random((n_test, 784), dtype=np.float32), y_test=one_hot(test), source="test")
+
+
+def trained(noise, seed, mnist, epochs=2):
+    run, train_step, watch = cgan.build(noise, seed, mnist, n_hidden=16, n_noise=8)
+    run.fit(train_step, [mnist.x_train, mnist.y_train], total_epoch=epochs, batch_size=100, watch=watch, log=None)
+    return run
+
+
+def test_build_trains_like_the_notebook_and_watches_the_signal():
+    mnist = small_mnist()
+    run = trained("uniform(-1, 1)", 3, mnist)
+    again = trained("uniform(-1, 1)", 3, mnist)
+    assert run.history["D loss"] == again.history["D loss"], "seeded: the same run twice"
+    assert {"D(G(z))", "|grad G|", "saturated", "D(x)"} <= set(run.history)
+    assert all(len(column) == 2 for column in run.history.values())
+    assert run.settings["noise"] == "uniform(-1, 1)" and run.settings["kind"] == "cgan"
+
+
+def test_saved_results_round_trip(tmp_path):
+    mnist = small_mnist()
+    judge = classifier.build_classifier()
+    entries = {key: cgan.result_entry(trained(*key, mnist), judge, mnist)
+               for key in [("uniform(-1, 1)", 1), ("normal(-1, 1)", 1)]}
+    path = cgan.save_results(entries, tmp_path / "results.json", epochs=2, data="test")
+    runs, facts = cgan.load_results(path)
+    assert set(runs) == set(entries) and facts["epochs"] == 2
+    assert facts["fingerprint"] == cgan.fingerprint() and facts["machine"] == system.describe()
+    for key, entry in entries.items():
+        saved = runs[key]
+        assert saved.history == entry["history"] and saved.settings == entry["settings"]
+        assert saved.measured == json.loads(json.dumps(entry["measured"]))
+        assert cgan.measured(saved, judge, mnist) is saved.measured      # no model needed
+        np.testing.assert_allclose(cgan.grid_images(saved), entry["grid"], atol=0.5 / 255 + 1e-6)
+    assert "today's code" in cgan.describe_results(facts, path=path)
+
+
+def test_the_fingerprint_follows_the_code(monkeypatch):
+    before = cgan.fingerprint()
+    assert cgan.fingerprint() == before
+    monkeypatch.setattr(cgan, "MADE_BY", cgan.MADE_BY[:-1])     # one function fewer (= changed code)
+    assert cgan.fingerprint() != before
+    monkeypatch.undo()
+    monkeypatch.setitem(cgan.NOTE, "learning_rate", 0.0002)
+    assert cgan.fingerprint() != before
+
+
+def test_the_committed_comparison_is_made_by_todays_code():
+    """samples/cgan-noise/ holds the four 100-epoch runs notebook 2 reads; a change to the code that makes
+    them (training step, models, noise, watch, measures) fails here until `make cgan-noise` runs again."""
+    runs, facts = cgan.load_results()
+    assert facts["fingerprint"] == cgan.fingerprint(), "the code changed: run make cgan-noise and commit"
+    assert sorted(runs) == sorted(cgan.COMPARISON) and facts["epochs"] == cgan.EPOCHS == 100
+    assert "14,106 training images" in facts["data"] or "60,000 training images" in facts["data"]
+    for (noise, seed), saved in runs.items():
+        assert all(len(column) == 100 for column in saved.history.values()), (noise, seed)
+        assert {"D loss", "G loss", "D(x)", "D(G(z))", "saturated", "|grad G|"} <= set(saved.history)
+        assert saved.grid.shape == (100, 784) and 0 <= saved.grid.min() and saved.grid.max() <= 1
+        assert 0.0 <= saved.measured["label acc"] <= 1.0
+
+
+def test_notebook_2_shows_its_own_run_identical_to_the_saved_one():
+    """The saved uniform(-1, 1) seed-42 run and notebook 2's own full run are the same code, machine and
+    TensorFlow: the committed notebook must say so (and the comparison must be read, not trained)."""
+    nb = nbformat.read(ROOT / "notebooks" / "02_conditional_gan.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "made by today's code" in text
+    assert re.search(r"this notebook's run \(uniform\(-1, 1\), seed 42\).* -> identical", text)
+
+
+def test_the_tool_refuses_short_runs_into_the_notebooks_file_and_gan_epochs():
+    env = {**os.environ, "GAN_EPOCHS": "5"}
+    refused = subprocess.run([sys.executable, str(SCRIPT)], env=env, capture_output=True, text=True)
+    assert refused.returncode == 2 and "unset GAN_EPOCHS" in refused.stderr
+    env.pop("GAN_EPOCHS")
+    short = subprocess.run([sys.executable, str(SCRIPT), "--epochs", "3"], env=env, capture_output=True, text=True)
+    assert short.returncode == 2 and "--out" in short.stderr.splitlines()[-1]
+
+
+@pytest.mark.slow
+def test_a_saved_run_is_what_the_code_trains_today(tmp_path):
+    """Train one saved run again (100 epochs, about a minute): on the machine and TensorFlow that made the
+    file, every epoch's losses are identical; elsewhere the run still collapses as saved."""
+    from conftest import real_mnist_path
+    from gan_helpers.data import load_mnist
+
+    runs, facts = cgan.load_results()
+    key = ("normal(-1, 1)", 7)
+    mnist = load_mnist(real_mnist_path())
+    run, train_step, watch = cgan.build(*key, mnist)
+    run.fit(train_step, [mnist.x_train, mnist.y_train], total_epoch=facts["epochs"], batch_size=100,
+            watch=watch, log=None)
+    if facts["machine"] == system.describe() and facts["tensorflow"] == cgan.tf.__version__:
+        assert run.history["D loss"] == runs[key].history["D loss"]
+        assert run.history["G loss"] == runs[key].history["G loss"]
+    else:
+        assert runs[key].history["G loss"][-1] > 10 and run.history["G loss"][-1] > 10, "the collapse is the result"
