@@ -199,6 +199,9 @@ def describe_results(facts: dict, own_run=None, own_seed=None, total_epoch=None,
              + ("today's code" if same_code else "OLDER code (make cgan-noise makes them again)")
              + f" on {facts['machine']}, TensorFlow {facts['tensorflow']}"]
     saved, _ = load_results(path)
+    for (noise, seed), r in sorted(saved.items()):
+        lines.append(f"  {noise}, seed {seed}: last epoch D loss {r.history['D loss'][-1]:.4g} "
+                     f"G loss {r.history['G loss'][-1]:.4g}")
     twin = saved.get(("uniform(-1, 1)", own_seed))
     if own_run is not None and twin is not None and total_epoch == facts["epochs"]:
         ours = (own_run.history["D loss"][-1], own_run.history["G loss"][-1])
