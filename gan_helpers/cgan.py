@@ -190,28 +190,33 @@ def grid_images(run) -> np.ndarray:
     return run.grid if isinstance(run, SavedRun) else generate(run, GRID_DIGITS)
 
 
-def describe_results(facts: dict, own_run=None, own_seed=None, total_epoch=None, path=RESULTS) -> str:
-    """Where the saved runs come from, whether today's code made them, and how this notebook's own run
-    compares with the saved run of the same noise and seed (the same code on the same machine and
-    TensorFlow gives the same numbers)."""
+def describe_results(facts: dict, own_run=None, own_seed=None, total_epoch=None, data=None, path=RESULTS) -> str:
+    """Where the saved runs come from (data, code, machine), one line per run, and how this notebook's own
+    run compares with the saved run of the same noise and seed: the same code, data, machine and
+    TensorFlow give the same numbers. ``data``: ``mnist.describe()`` of the notebook's data."""
     same_code = facts["fingerprint"] == fingerprint()
-    lines = [f"read the comparison's runs ({facts['epochs']} epochs each) from {paths.shown(path)}: made by "
-             + ("today's code" if same_code else "OLDER code (make cgan-noise makes them again)")
+    lines = [f"read the comparison's runs from {paths.shown(path)}: {facts['epochs']} epochs each on {facts['data']}",
+             "made by " + ("today's code" if same_code else "OLDER code (make cgan-noise makes them again)")
              + f" on {facts['machine']}, TensorFlow {facts['tensorflow']}"]
     saved, _ = load_results(path)
     for (noise, seed), r in sorted(saved.items()):
         lines.append(f"  {noise}, seed {seed}: last epoch D loss {r.history['D loss'][-1]:.4g} "
                      f"G loss {r.history['G loss'][-1]:.4g}")
     twin = saved.get(("uniform(-1, 1)", own_seed))
-    if own_run is not None and twin is not None and total_epoch == facts["epochs"]:
-        ours = (own_run.history["D loss"][-1], own_run.history["G loss"][-1])
-        theirs = (twin.history["D loss"][-1], twin.history["G loss"][-1])
-        here = system.describe() == facts["machine"] and tf.__version__ == facts["tensorflow"]
-        verdict = ("identical" if ours == theirs else
-                   "different: expected on another machine or TensorFlow" if not here else
-                   "different on the same machine and TensorFlow: unexpected, make cgan-noise again")
-        lines.append(f"this notebook's run (uniform(-1, 1), seed {own_seed}): last epoch D loss {ours[0]:.4g} "
-                     f"G loss {ours[1]:.4g}; saved: D loss {theirs[0]:.4g} G loss {theirs[1]:.4g} -> {verdict}")
+    if own_run is None or twin is None:
+        return "\n".join(lines)
+    if data != facts["data"] or total_epoch != facts["epochs"]:
+        lines.append(f"this notebook trained on other data or for another length ({data}, {total_epoch} epochs): "
+                     "its own run is not compared with the saved one")
+        return "\n".join(lines)
+    ours = (own_run.history["D loss"][-1], own_run.history["G loss"][-1])
+    theirs = (twin.history["D loss"][-1], twin.history["G loss"][-1])
+    here = system.describe() == facts["machine"] and tf.__version__ == facts["tensorflow"]
+    verdict = ("identical" if ours == theirs else
+               "different: expected on another machine or TensorFlow" if not here else
+               "different on the same machine, data and TensorFlow: unexpected, make cgan-noise again")
+    lines.append(f"this notebook's run (uniform(-1, 1), seed {own_seed}): last epoch D loss {ours[0]:.4g} "
+                 f"G loss {ours[1]:.4g}; saved: D loss {theirs[0]:.4g} G loss {theirs[1]:.4g} -> {verdict}")
     return "\n".join(lines)
 
 

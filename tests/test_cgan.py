@@ -119,3 +119,24 @@ def test_a_saved_run_is_what_the_code_trains_today(tmp_path):
         assert run.history["G loss"] == runs[key].history["G loss"]
     else:
         assert runs[key].history["G loss"][-1] > 10 and run.history["G loss"][-1] > 10, "the collapse is the result"
+
+
+def test_the_own_run_is_compared_only_on_the_same_data_and_length(tmp_path):
+    """A learner with the full 60,000 images (or GAN_EPOCHS) trains another run than the saved one:
+    the notebook must not call that difference unexpected."""
+    import types
+
+    mnist = small_mnist()
+    judge = classifier.build_classifier()
+    key = ("uniform(-1, 1)", 1)
+    run = trained(*key, mnist)
+    path = cgan.save_results({key: cgan.result_entry(run, judge, mnist)}, tmp_path / "results.json",
+                             epochs=2, data=mnist.describe())
+    _, facts = cgan.load_results(path)
+    same = cgan.describe_results(facts, run, 1, 2, mnist.describe(), path=path)
+    assert same.splitlines()[-1].endswith("-> identical")
+    other = types.SimpleNamespace(history={"D loss": [9.0], "G loss": [9.0]})
+    assert "unexpected" in cgan.describe_results(facts, other, 1, 2, mnist.describe(), path=path)
+    for data, epochs in [("MNIST from keras.datasets.mnist: 60,000 training images", 2), (mnist.describe(), 5)]:
+        text = cgan.describe_results(facts, other, 1, epochs, data, path=path)
+        assert "not compared" in text and "unexpected" not in text and "identical" not in text
