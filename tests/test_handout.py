@@ -82,13 +82,7 @@ def _expected_step_headings(nbs):
 
 def _epoch_log(nbs):
     """The per-epoch lines of the notebooks' saved outputs (stdout), in order."""
-    lines = []
-    for nb in nbs:
-        for cell in _shown_cells(nb):
-            for out in cell.get("outputs", []):
-                if out.output_type == "stream" and out.name == "stdout":
-                    lines += [ln for ln in out.text.splitlines() if EPOCH.match(ln)]
-    return lines
+    return [line for run in _epoch_runs(nbs) for line in run]
 
 
 def _epoch_runs(nbs):
