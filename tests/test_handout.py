@@ -86,15 +86,15 @@ def _epoch_log(nbs):
 
 
 def _epoch_runs(nbs):
-    """The per-epoch lines of the saved outputs, one list per output that holds them (one training each)."""
+    """The per-epoch lines of the saved outputs, one list per cell that holds them (one training each;
+    a cell's stdout is split into several outputs around its progress bar)."""
     runs = []
     for nb in nbs:
         for cell in _shown_cells(nb):
-            for out in cell.get("outputs", []):
-                if out.output_type == "stream" and out.name == "stdout":
-                    lines = [ln for ln in out.text.splitlines() if EPOCH.match(ln)]
-                    if lines:
-                        runs.append(lines)
+            lines = [ln for out in cell.get("outputs", []) if out.output_type == "stream" and out.name == "stdout"
+                     for ln in out.text.splitlines() if EPOCH.match(ln)]
+            if lines:
+                runs.append(lines)
     return runs
 
 
