@@ -360,10 +360,8 @@ class PaperOutputsPreprocessor(Preprocessor):
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
             return cell, resources
-        lines = cell.source.split("\n")
-        while lines and NBVAL_MARKER.match(lines[0]):
-            lines.pop(0)
-        cell.source = "\n".join(lines)
+        # nbval reads its markers on any line (a solution's first line names the exercise instead)
+        cell.source = "\n".join(line for line in cell.source.split("\n") if not NBVAL_MARKER.match(line))
         cell.outputs = [o for o in cell.get("outputs", []) if self._keep(o)]
         return cell, resources
 

@@ -371,6 +371,8 @@ def made_up(tmp_path):
         new_markdown_cell("# 01. 첫 노트북\n\n## #1 첫 단계"),
         new_code_cell("# NBVAL_CHECK_OUTPUT\nprint('marker stripped')", outputs=[
             _stream("shown on paper\n"), _stream("W0000 warning on stderr\n", "stderr")]),
+        new_code_cell("# Solution to exercise 1\n# NBVAL_CHECK_OUTPUT\nprint('second-line marker stripped')",
+                      outputs=[_stream("solution output\n")]),
         new_code_cell("1/0", outputs=[new_output("error", ename="ZeroDivisionError", evalue="division by zero",
                                                  traceback=["Traceback (most recent call last)", "ZeroDivisionError"])]),
         new_code_cell("for epoch in range(20): ...", outputs=[
@@ -404,6 +406,7 @@ def test_made_up_notebooks_keep_only_what_makes_sense_on_paper(made_up):
     soup = BeautifulSoup(html, "html.parser")
     text = soup.get_text()
     assert "shown on paper" in text and "print('marker stripped')" in text
+    assert "# Solution to exercise 1" in text and "print('second-line marker stripped')" in text
     assert "NBVAL" not in html
     assert "stderr" not in text and "ZeroDivisionError" not in text and "Traceback" not in text
     assert "step/s" not in text and "training: 100%" not in text
