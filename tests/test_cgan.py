@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from gan_helpers import cgan, classifier, note_steps, system
+from gan_helpers import cgan, classifier, system
 from gan_helpers.data import Mnist, one_hot
 
 SCRIPT = ROOT / "benchmarks" / "cgan_noise.py"
