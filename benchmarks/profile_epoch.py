@@ -59,7 +59,7 @@ def profile(model: str, epochs: int, seed: int = 42) -> str:
                         return watch_inner()
                     finally:
                         if len(epoch_ends) >= 1:
-                            spent["watch (generator_signal, notebook 2)"] += time.perf_counter() - start
+                            spent["watch (nb 1: D(x), D(G(z)), diversity; nb 2: signal)"] += time.perf_counter() - start
             fit = training.fit
 
             def fit_marking_epochs(*args, on_epoch_end=None, **kwargs):

@@ -8,7 +8,8 @@ notebook does*, but imports everything from ``gan_helpers`` instead of executing
   ``rng = tf.random.Generator.from_seed(seed)`` after ``keras.utils.set_random_seed(seed)``, the
   training step ``note_steps.make_gan_train_step`` (a line-for-line copy of the notebook's, checked by
   ``tests/test_note_steps.py``); sample grid: one row, ``generator(sample_noise)`` for ten noise vectors
-  drawn once before training. The noise the notebook draws in its demonstration cells (#8: 10,000
+  drawn once before training; the per-epoch ``watch`` (D(x), D(G(z)), diversity: ``note_steps.make_gan_watch``,
+  the notebook's cell line for line). The noise the notebook draws in its demonstration cells (#8: 10,000
   vectors, #9: one batch) is drawn here too, so seed 42 trains from the notebook's random state.
 - ``cgan`` = ``02_conditional_gan.ipynb``'s ``train_cgan("uniform(-1, 1)", seed)``: ``build_cgan_*``,
   two ``Adam(0.001, epsilon=1e-8)``, uniform(-1, 1) noise, ``note_steps.make_cgan_train_step``;
@@ -100,11 +101,14 @@ def gan_run(seed, mnist, folder: Path):
     def sample_rows():
         return [generator(sample_noise, training=False).numpy()]
 
+    watch_real = tf.constant(mnist.x_test[:500])
+    watch_noise = models.standard_normal_noise(tf.random.Generator.from_seed(1), 500, n_noise)
+    watch = note_steps.make_gan_watch(generator, discriminator, watch_real, watch_noise)
     run = Run(models.gan_settings(n_noise, n_hidden, n_input, noise="normal(0, 1)"),
               generator, discriminator, D_optimizer, G_optimizer, rng,
               checkpoint_dir=folder / "checkpoints" / "gan", sample_dir=folder / "samples" / "gan",
               sample_rows=sample_rows, fresh=True)
-    return run, train_step, [mnist.x_train], None
+    return run, train_step, [mnist.x_train], watch
 
 
 def cgan_run(seed, mnist, folder: Path):

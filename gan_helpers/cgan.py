@@ -54,8 +54,7 @@ def signal_watch(generator, discriminator, noise_name, mnist, n=500):
     noise = models.NOISE[noise_name](tf.random.Generator.from_seed(5), n, n_noise)
     labels = tf.one_hot(np.arange(n) % n_class, n_class)
     real = [tf.constant(mnist.x_test[:n]), tf.constant(mnist.y_test[:n])]
-    return partial(diagnostics.generator_signal, generator, discriminator, note_steps.G_loss, noise, labels,
-                   real=real)
+    return diagnostics.compiled_signal(generator, discriminator, note_steps.G_loss, noise, labels, real=real)
 
 
 def build(noise_name, seed, mnist, make_train_step=note_train_step, *, learning_rate=NOTE["learning_rate"],
@@ -122,7 +121,8 @@ def measure(run, judge, mnist, n_per_digit=1000) -> dict:
 
 MADE_BY = (note_steps.D_loss, note_steps.G_loss, note_steps.make_cgan_train_step, note_train_step, build,
            signal_watch, generate, probe, measure, models.build_cgan_generator, models.build_cgan_discriminator,
-           models.uniform_noise, models.note_normal_noise, diagnostics.generator_signal, training.fit)
+           models.uniform_noise, models.note_normal_noise, diagnostics.generator_signal,
+           diagnostics._signal_tensors, diagnostics.compiled_signal, training.fit, training.make_chunk_runner)
 
 
 def fingerprint() -> str:

@@ -53,7 +53,7 @@ def _differences(saved: dict, wanted: dict) -> list[str]:
 
 
 class TrainingCheckpoint:
-    """Save after every epoch; resume from the last completed epoch.
+    """Save completed epochs (``runner.Run`` decides when); resume from the last saved one.
 
     ``fresh=True`` deletes the folder first, but only a folder that holds this project's
     checkpoint (its ``settings.json``) or nothing at all: any other folder is refused.

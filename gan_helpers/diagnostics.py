@@ -46,6 +46,12 @@ def generator_signal(generator, discriminator, G_loss, noise, labels=None, real=
     ``real``: the discriminator's input for real images (``[images, labels]`` for a conditional
     GAN); then ``"D(x)"``, its mean probability for them, is returned too.
     """
+    return {name: float(value) for name, value in _signal_tensors(generator, discriminator, G_loss, noise,
+                                                                  labels, real).items()}
+
+
+def _signal_tensors(generator, discriminator, G_loss, noise, labels, real) -> dict:
+    """:func:`generator_signal`'s numbers as scalar tensors (eager, or inside a ``tf.function``)."""
     conditional = labels is not None
     batch = int(noise.shape[0])
     with tf.GradientTape(persistent=True) as tape:
@@ -65,16 +71,26 @@ def generator_signal(generator, discriminator, G_loss, noise, labels=None, real=
     dlogit_dx = tape.gradient(logit_sum, fake)
     p = fake
     dloss_da = dloss_dx * p * (1.0 - p)
-    found = {} if real is None else {"D(x)": float(tf.reduce_mean(tf.sigmoid(discriminator(real, training=False))))}
+    found = {} if real is None else {"D(x)": tf.reduce_mean(tf.sigmoid(discriminator(real, training=False)))}
     return {
         **found,
-        "D(G(z))": float(tf.reduce_mean(tf.sigmoid(logits))),
-        "|dloss/dlogit|": float(tf.reduce_mean(tf.abs(dloss_dlogit))),
-        "|dD/dx|": float(tf.reduce_mean(tf.norm(dlogit_dx, axis=1))),
-        "saturated": float(tf.reduce_mean(tf.cast((p < SATURATED) | (p > 1 - SATURATED), tf.float32))),
-        "|dloss/da|": float(tf.reduce_mean(tf.norm(dloss_da, axis=1))),
-        "|grad G|": float(tf.linalg.global_norm(grads)),
+        "D(G(z))": tf.reduce_mean(tf.sigmoid(logits)),
+        "|dloss/dlogit|": tf.reduce_mean(tf.abs(dloss_dlogit)),
+        "|dD/dx|": tf.reduce_mean(tf.norm(dlogit_dx, axis=1)),
+        "saturated": tf.reduce_mean(tf.cast((p < SATURATED) | (p > 1 - SATURATED), tf.float32)),
+        "|dloss/da|": tf.reduce_mean(tf.norm(dloss_da, axis=1)),
+        "|grad G|": tf.linalg.global_norm(grads),
     }
+
+
+def compiled_signal(generator, discriminator, G_loss, noise, labels=None, real=None):
+    """:func:`generator_signal` for these arguments as a function of nothing, traced once by ``tf.function``.
+
+    For a ``watch`` called after every epoch: one graph call instead of some forty eager operations
+    (notebook 2's watch: about 50 ms per epoch eagerly, benchmarks/profile.md).
+    """
+    signal = tf.function(lambda: _signal_tensors(generator, discriminator, G_loss, noise, labels, real))
+    return lambda: {name: float(value) for name, value in signal().items()}
 
 
 def saturated_share(images) -> float:
@@ -105,6 +121,7 @@ class SignalWatch:
         self.n_pictures = n_pictures
         self.pictures = []
         self._previous = self._weights()
+        self._signal = compiled_signal(generator, discriminator, G_loss, noise)
 
     def _weights(self):
         return [w.numpy() for w in self.generator.trainable_variables]
@@ -114,8 +131,7 @@ class SignalWatch:
         now = self._weights()
         moved = float(np.sqrt(sum(np.sum((a - b) ** 2) for a, b in zip(now, self._previous))))
         self._previous = now
-        signal = generator_signal(self.generator, self.discriminator, self.G_loss, self.noise)
-        return {**signal, "|change of G|": moved}
+        return {**self._signal(), "|change of G|": moved}
 
 
 def discriminator_watch(generator, discriminator, settings, images, labels=None, n=500, seed=5):

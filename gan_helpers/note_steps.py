@@ -57,6 +57,19 @@ def make_gan_train_step(generator, discriminator, D_optimizer, G_optimizer, get_
     return train_step
 
 
+def make_gan_watch(generator, discriminator, watch_real, watch_noise):
+    """Notebook 1's ``watch`` (before step #13's training): D(x), D(G(z)) and diversity after every epoch."""
+
+    def watch():
+        # Called after every epoch; the numbers join the history next to the losses.
+        fakes = generator(watch_noise, training=False)
+        return {"D(x)": float(tf.reduce_mean(tf.sigmoid(discriminator(watch_real, training=False)))),
+                "D(G(z))": float(tf.reduce_mean(tf.sigmoid(discriminator(fakes, training=False)))),
+                "diversity": float(tf.reduce_mean(tf.abs(fakes[:250] - fakes[250:])))}
+
+    return watch
+
+
 # --- notebook 2, steps #6, #7 and #9 --------------------------------------------------
 
 def D_loss(D_real, D_gene):

@@ -4,8 +4,9 @@ A :class:`Run` holds the two models, their optimisers and the random generator, 
 around ``training.fit`` it does the rest:
 
 - resume: load the latest checkpoint of ``checkpoint_dir`` (if any) and train only the missing epochs;
-- after each epoch: save the sample grid at epoch 0, 9, 19, ... (the note's step #13), a frame of the
-  training animation and a checkpoint;
+- after each epoch: save the sample grid at epoch 0, 9, 19, ... (the note's step #13) and a frame of the
+  training animation; save a checkpoint when :data:`CHECKPOINT_SECONDS` have passed since the last one,
+  and after the last epoch (so a kill loses at most that much training, or the one epoch that was running);
 - at the end, write all the epochs' frames to ``training.gif`` beside the grids (:mod:`gan_helpers.animation`);
 - at the end, if the generator's optimiser keeps a moving average of its weights (EMA, notebook 3),
   give the generator the averaged weights (and save them, if this run trained).
@@ -16,6 +17,7 @@ already holds more epochs than asked is reported and left as it is.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PIL import Image
@@ -24,11 +26,16 @@ from . import animation, paths, plotting, training
 from .checkpoints import LOG_FILE, TrainingCheckpoint
 from .files import atomic_path
 
+CHECKPOINT_SECONDS = 10.0
+"""A checkpoint at most this often (and after the last epoch). Saving one costs about 20 ms here, 5 % of
+a 141-step epoch of notebook 1 if it were saved every epoch (benchmarks/profile.md). 0: after every epoch."""
+
 
 class Run:
     """A training run of ``generator`` and ``discriminator`` with checkpoints and sample grids.
 
-    ``checkpoint_dir``: save every epoch and resume from there (``None``: no checkpoints).
+    ``checkpoint_dir``: save there (after the last epoch, and during training once :data:`CHECKPOINT_SECONDS`
+    have passed since the last save) and resume from there (``None``: no checkpoints).
     ``sample_dir`` and ``sample_rows``: at the sample epochs, ``sample_rows()`` (a list of image
     rows) is saved as ``sample_dir/NNN.png`` (without ``sample_dir``, no grids), and every epoch's rows are a
     frame of ``sample_dir/training.gif`` (which shows every 2nd epoch and the last). The frames are kept in ``checkpoint_dir/frames/NNN.png``, so that
@@ -64,8 +71,10 @@ class Run:
         if done == 0 and self.sample_dir is not None:
             self._forget_earlier_run()
         self.frames = self._saved_frames(done)
+        last_save = time.monotonic()
 
         def on_epoch_end(epoch, loss_D, loss_G, history):
+            nonlocal last_save
             if watch is not None:
                 for name, value in watch().items():
                     column = history.setdefault(name, [])
@@ -76,8 +85,10 @@ class Run:
                 if plotting.is_sample_epoch(epoch):
                     plotting.save_grid(rows, plotting.sample_path(self.sample_dir, epoch))
                 self._add_frame(epoch, rows)
-            if self.checkpoint is not None:
+            if self.checkpoint is not None and (epoch + 1 == total_epoch
+                                                or time.monotonic() - last_save >= CHECKPOINT_SECONDS):
                 self.checkpoint.save(epoch + 1, history)     # epoch + 1 epochs are done
+                last_save = time.monotonic()
 
         self.history = training.fit(train_step, arrays, total_epoch=total_epoch, batch_size=batch_size,
                                     rng=self.rng, on_epoch_end=on_epoch_end, start_epoch=done,

@@ -103,3 +103,21 @@ def test_signal_watch_reports_how_far_G_moved_and_keeps_one_row_per_epoch():
     assert len(watch.pictures) == 2 and watch.pictures[0].shape == (4, 784)
     assert not np.allclose(watch.pictures[0], watch.pictures[1])   # the second row shows the moved G
     assert all(np.array_equal(a, w.numpy()) for a, w in zip(before[1:], generator.trainable_variables[1:]))
+
+
+def test_the_compiled_signal_gives_generator_signals_numbers_and_follows_the_weights():
+    """A watch uses the traced version after every epoch: same numbers, and the models' *current* weights."""
+    generator, discriminator = tiny_models(conditional=True)
+    noise = tf.random.Generator.from_seed(1).normal([50, 8])
+    labels = tf.one_hot(np.arange(50) % 10, 10)
+    real = [tf.random.Generator.from_seed(2).uniform([50, 784]), labels]
+    compiled = diagnostics.compiled_signal(generator, discriminator, note_steps.G_loss, noise, labels, real=real)
+    for _ in range(2):
+        eager = diagnostics.generator_signal(generator, discriminator, note_steps.G_loss, noise, labels, real=real)
+        traced = compiled()
+        assert set(traced) == set(eager) == {"D(x)", *diagnostics.COLUMNS}
+        for name, value in eager.items():
+            assert traced[name] == pytest.approx(value, rel=1e-4, abs=1e-7), name
+        for w in discriminator.trainable_variables:     # training moves D: the next call must see it
+            w.assign(w * 3.0 + 0.01)
+    assert traced["D(G(z))"] != pytest.approx(compiled()["D(G(z))"], rel=1e-3)

@@ -41,6 +41,7 @@ def notebook_functions(notebook: str, name: str) -> list[list[str]]:
 @pytest.mark.parametrize("notebook,name,inside", [
     ("01_gan.ipynb", "D_objective", None), ("01_gan.ipynb", "G_objective", None),
     ("01_gan.ipynb", "train_step", "make_gan_train_step"),
+    ("01_gan.ipynb", "watch", "make_gan_watch"),
     ("02_conditional_gan.ipynb", "D_loss", None), ("02_conditional_gan.ipynb", "G_loss", None),
     ("02_conditional_gan.ipynb", "train_step", "make_cgan_train_step"),
 ])

@@ -1,8 +1,10 @@
-"""kill -9 in the middle of training costs at most the epoch that was running.
+"""kill -9 in the middle of training costs at most the epoch that was running (or CHECKPOINT_SECONDS).
 
 Notebook 1 runs in a subprocess (nbclient) on a copy of the project. A cell added to the
-copy makes the kernel send itself SIGKILL at a fixed point: after the first of the three
-chunks of epoch 2 (0-based), i.e. part-way into the third epoch, two checkpoints saved.
+copy saves a checkpoint after every epoch (``runner.CHECKPOINT_SECONDS = 0``: the 10 s interval
+itself is tested in test_runner) and makes the kernel send itself SIGKILL at a fixed point: after
+the first of the three chunks of epoch 2 (0-based), i.e. part-way into the third epoch, two
+checkpoints saved.
 A second run of the unchanged notebook must resume from the last completed epoch,
 finish at total_epoch, and leave a checkpoint that loads.
 """
@@ -45,7 +47,9 @@ def _completed_epochs(folder):
 # Inserted before the training cell of the first run only: SIGKILL once epoch 2 has run one chunk.
 KILL_CELL = """
 import os, signal
-from gan_helpers import training
+from gan_helpers import runner, training
+
+runner.CHECKPOINT_SECONDS = 0                   # a checkpoint after every epoch
 
 _progress_bar = training.progress_bar
 

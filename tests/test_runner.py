@@ -194,3 +194,39 @@ def test_the_log_names_its_full_log_relative_to_the_project(tmp_path, monkeypatc
     experiments.run_experiment(PLAIN_SETTINGS, 3, MNIST, total_epoch=3, batch_size=50,
                                checkpoint_dir=tmp_path / "checkpoints" / "gan", log=print)   # epoch 1 is not shown
     assert "every epoch in checkpoints/gan/training.log)" in capsys.readouterr().out
+
+
+def test_checkpoints_are_saved_once_the_interval_has_passed_and_after_the_last_epoch(tmp_path, monkeypatch):
+    """The promise (README, notebooks): a kill loses at most CHECKPOINT_SECONDS of training, or the running epoch.
+
+    A fake clock moves 4 s per epoch: with a 10 s interval a checkpoint is saved once 12 s have passed since
+    the last one (after 3 and after 6 completed epochs) and after the last epoch.
+    """
+    clock = {"now": 0.0}
+    monkeypatch.setattr(runner.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(runner, "CHECKPOINT_SECONDS", 10.0)
+    saved = []
+    save = checkpoints.TrainingCheckpoint.save
+
+    def recording_save(self, completed_epochs, history):
+        saved.append(completed_epochs)
+        return save(self, completed_epochs, history)
+
+    monkeypatch.setattr(checkpoints.TrainingCheckpoint, "save", recording_save)
+    fit = training.fit
+
+    def fit_with_a_slow_clock(*args, on_epoch_end=None, **kwargs):
+        def epoch_took_4_seconds(*a):
+            clock["now"] += 4.0
+            on_epoch_end(*a)
+        return fit(*args, on_epoch_end=epoch_took_4_seconds, **kwargs)
+
+    monkeypatch.setattr(training, "fit", fit_with_a_slow_clock)
+    run = experiment(8, tmp_path / "c", PLAIN_SETTINGS)
+    assert saved == [3, 6, 8], "12 s after the start, 12 s after that, then the last epoch"
+    assert run.checkpoint.latest_epoch() == 8
+
+    saved.clear()
+    monkeypatch.setattr(runner, "CHECKPOINT_SECONDS", 0.0)
+    experiment(3, tmp_path / "every", PLAIN_SETTINGS)
+    assert saved == [1, 2, 3], "CHECKPOINT_SECONDS = 0: after every epoch"
