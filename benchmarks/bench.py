@@ -15,6 +15,10 @@ which prints its numbers as JSON; no notebook cell is executed and no training o
     and the sample grids at epochs 0, 9, 19, ...). The default epochs 2 and 12 put ten checkpoints
     and one sample grid into the ten extra epochs, the share of a full run.
   The baseline runs the same numbers of steps (epochs x N // 100).
+- the compute bound, once per model: ``benchmarks/bound.py gan|cgan`` counts the FLOPs of one training
+  step from the models' Dense layers (the matmuls a compiled step does) and times exactly those
+  matmuls, fp32 at the step's shapes, in an XLA loop on this machine: bound steps/s = 1 / that time.
+  The table shows it beside ours and ours as a share of it.
 - peak memory: the maximum resident set size of each script's process (``os.wait4``).
 - full run: ``tf2_notebooks.py gan|cgan --full 100`` once per seed (42 = the notebooks' own, 1, 2): the
   wall time the script reports (models built and trained, every checkpoint and sample grid included;
@@ -48,8 +52,8 @@ sys.path.insert(0, str(HERE))
 from _baseline import BATCH_SIZE  # noqa: E402  (no TensorFlow)
 
 NOTEBOOK_SEED = 42  # the notebooks' own `SEED = 42`
-COMPUTE_BOUND = 440  # steps/s, issue 7's rough bound for this machine (0.37 GFLOP/step at ~166 GFLOP/s)
 OURS = "tf2_notebooks.py"
+BOUND = "bound.py"
 FURTHER_BUDGET_MIN = 15  # issue 8: notebook 3 top to bottom
 
 
@@ -83,6 +87,11 @@ def fmt_ratio(ours, baseline):
     return "n/a" if ours is None or not baseline else f"{ours / baseline:.2f}x"
 
 
+def fmt_share(ours, bound):
+    """Ours as a percentage of the compute bound."""
+    return "n/a" if ours is None or not bound else f"{ours / bound:.0%}"
+
+
 def fmt_mib(nbytes):
     return "n/a" if nbytes is None else f"{nbytes / 2**20:,.0f} MiB"
 
@@ -108,26 +117,44 @@ class Row:
     title: str
     baseline_rate: float | None
     ours_rate: float | None
+    bound_rate: float | None  # steps/s, benchmarks/bound.py
     baseline_rss: int | None  # bytes
     ours_rss: int | None
     wall_seconds: float | None
     nan_check: str
 
 
-TABLE_HEADER = ("", "baseline steps/s", "ours steps/s", "ours / baseline", "peak RSS baseline",
-                "peak RSS ours", "full run wall time", "NaN/inf losses")
+TABLE_HEADER = ("", "baseline steps/s", "ours steps/s", "ours / baseline", "bound steps/s", "ours / bound",
+                "peak RSS baseline", "peak RSS ours", "full run wall time", "NaN/inf losses")
 
 
 def format_table(rows: list[Row], wall_label: str = "full run wall time") -> str:
     """The Markdown table ``make bench`` prints."""
     header = list(TABLE_HEADER)
-    header[6] = wall_label
+    header[TABLE_HEADER.index("full run wall time")] = wall_label
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in rows:
         cells = [r.title, fmt_rate(r.baseline_rate), fmt_rate(r.ours_rate), fmt_ratio(r.ours_rate, r.baseline_rate),
-                 fmt_mib(r.baseline_rss), fmt_mib(r.ours_rss), fmt_duration(r.wall_seconds), r.nan_check]
+                 fmt_rate(r.bound_rate), fmt_share(r.ours_rate, r.bound_rate), fmt_mib(r.baseline_rss),
+                 fmt_mib(r.ours_rss), fmt_duration(r.wall_seconds), r.nan_check]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def bound_note(bounds) -> str:
+    """``bounds``: ``(title, bound.py's record)`` per model -> the notes' line on how the bound was measured."""
+    parts, machines = [], []
+    for title, record in bounds:
+        if record.get("bound_steps_per_s") is None:
+            parts.append(f"{title} n/a ({record.get('problem') or 'no bound in the record'})")
+            continue
+        parts.append(f"{title} {record['gflops']:.0f} GFLOP/s x {record['flops_per_step'] / 1e6:.0f} MFLOP per step "
+                     f"= {fmt_rate(record['bound_steps_per_s'])} steps/s")
+        machines += [record["machine"]] if record.get("machine") not in machines else []
+    how = ("fp32 matmuls at the step's shapes (benchmarks/bound.py: the matmuls one compiled training step does, "
+           "counted from the models' Dense layers, timed in an XLA loop, median per iteration; nothing else of a "
+           "step, which can only be slower)")
+    return f"bound: {how}: {'; '.join(parts)}" + (f"; on {', '.join(machines)}." if machines else ".")
 
 
 def nan_summary(runs) -> str:
@@ -202,6 +229,11 @@ def run_ours(model: Model, short_epochs: int, long_epochs: int, warmup: int, see
     """One short+long pair of the notebook's run (epochs), through tf2_notebooks.py."""
     return run_script(OURS, model.mode, "--short", short_epochs, "--long", long_epochs, "--warmup", warmup,
                       "--seed", seed)
+
+
+def run_bound(model: Model) -> dict:
+    """The compute bound of ``model``'s training step on this machine, through bound.py."""
+    return run_script(BOUND, model.mode)
 
 
 def run_full(mode: str, epochs: int, seed: int) -> dict:
@@ -293,7 +325,11 @@ def main(argv=None):
     def measured(record):  # the machine beside every figure
         return dict(record, machine=record.get("machine") or machine)
 
-    raw = {m.key: {"baseline": [], "ours": [], "full": []} for m in models}
+    raw = {m.key: {"bound": None, "baseline": [], "ours": [], "full": []} for m in models}
+    for m in models:
+        log(f"compute bound: {BOUND} {m.mode}")
+        raw[m.key]["bound"] = bound = measured(run_bound(m))
+        log(f"  -> {fmt_rate(bound.get('bound_steps_per_s'))} steps/s {bound.get('problem') or ''}")
     for repeat in range(args.repeats):
         for m in models:
             log(f"repeat {repeat + 1}/{args.repeats}: baseline {m.baseline} {baseline_steps[0]} vs {baseline_steps[1]} steps")
@@ -325,6 +361,7 @@ def main(argv=None):
             title=m.title,
             baseline_rate=median(b.get("steps_per_s") for b in base),
             ours_rate=median(o.get("steps_per_s") for o in ours),
+            bound_rate=raw[m.key]["bound"].get("bound_steps_per_s"),
             baseline_rss=max((b["process"]["peak_rss"] for b in base), default=None),
             ours_rss=max((o["process"]["peak_rss"] for o in ours), default=None),
             wall_seconds=median(f.get("wall_seconds") for f in full if not f["problem"]),
@@ -342,7 +379,8 @@ def main(argv=None):
         f"ours = benchmarks/{OURS} (the notebook's run from gan_helpers: runner.Run with note_steps' training step, "
         f"a checkpoint every epoch, sample grids at epochs 0, 9, 19, ...) with {e1} and {e2} epochs "
         f"({e1 * total_batch} and {e2 * total_batch} steps), baseline = benchmarks/tf1_*.py with "
-        f"{baseline_steps[0]} and {baseline_steps[1]} steps. Compute bound about {COMPUTE_BOUND} steps/s (issue 7).",
+        f"{baseline_steps[0]} and {baseline_steps[1]} steps.",
+        bound_note([(m.title, raw[m.key]["bound"]) for m in models]),
         "peak RSS: each script's process (os.wait4): warm-up, short and long run.",
     ]
     if args.no_full:
@@ -366,6 +404,12 @@ def main(argv=None):
                      f"other work was running, the figures are noisy.")
     details = []
     for m in models:
+        b = raw[m.key]["bound"]
+        times = b.get("seconds_per_iteration") or []
+        details.append(f"{m.title}, bound: " + (
+            f"{len(times)} x {b['iterations']} iterations, {min(times) * 1e3:.2f} to {max(times) * 1e3:.2f} ms "
+            f"per iteration (median {b['seconds_per_step'] * 1e3:.2f} ms), {len(b['matmuls'])} matmuls"
+            if times else f"problem: {b.get('problem')}"))
         for kind in ("baseline", "ours"):
             rates = [fmt_rate(x.get("steps_per_s")) for x in raw[m.key][kind]]
             problems = [x.get("problem") for x in raw[m.key][kind] if x.get("problem")]
@@ -394,7 +438,7 @@ def main(argv=None):
     }
     args.out.with_suffix(".json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
     log(f"written {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
-    failed = any(r.baseline_rate is None or r.ours_rate is None for r in rows)
+    failed = any(r.baseline_rate is None or r.ours_rate is None or r.bound_rate is None for r in rows)
     failed |= any(f["problem"] for m in models for f in raw[m.key]["full"])
     failed |= further is not None and bool(further["problem"])
     return 1 if failed else 0

@@ -64,7 +64,7 @@ N_NOISE, N_HIDDEN, N_INPUT, N_CLASS = 128, 256, 28 * 28, 10
 
 
 def build(model: str, n_hidden: int = N_HIDDEN, n_noise: int = N_NOISE):
-    """``(generator, discriminator)`` of notebook 1 (``gan``) or notebook 2 (``cgan``), as tf2_notebooks.py builds them."""
+    """``(generator, discriminator)`` of notebook 1 (``gan``) or 2 (``cgan``), as tf2_notebooks.py builds them."""
     if model == "gan":
         return (models.build_generator(n_noise, n_hidden, N_INPUT),
                 models.build_discriminator(N_INPUT, n_hidden))

@@ -3,7 +3,8 @@
 - the TF1 baselines train with the note's objectives, and ``_baseline`` loads no Keras;
 - ``tf2_notebooks.py`` really trains notebook 1's and 2's run, writes the checkpoints and sample
   grids a learner pays for, and reports steps, times and losses that agree with each other;
-- bench.py's arithmetic, table and NaN cell, on crafted input.
+- bench.py's arithmetic, table, NaN cell and compute-bound note, on crafted input, and its wiring
+  (the bound beside ours, a failed script = "n/a" and a failed bench) with the scripts' records faked.
 
 Nothing here asserts a speed. Every script runs in a subprocess (the TF1 ones call
 ``tf.disable_eager_execution()``, which must not reach the other tests' eager TensorFlow), on a
@@ -266,17 +267,76 @@ def test_median_skips_failed_repeats():
 
 def test_table():
     rows = [
-        bench.Row("vanilla GAN", 200.0, 300.0, 512 * 2**20, 1024 * 2**20, 125.4, "none (300 epochs, seeds 42, 1, 2)"),
-        bench.Row("conditional GAN", 210.0, None, None, None, None, "not checked"),
+        bench.Row("vanilla GAN", 200.0, 300.0, 480.0, 512 * 2**20, 1024 * 2**20, 125.4,
+                  "none (300 epochs, seeds 42, 1, 2)"),
+        bench.Row("conditional GAN", 210.0, None, 470.0, None, None, None, "not checked"),
+        bench.Row("vanilla GAN", 200.0, 300.0, None, None, None, None, "not checked"),
     ]
     lines = bench.format_table(rows, "full run wall time (100 epochs)").splitlines()
-    assert lines[0] == ("|  | baseline steps/s | ours steps/s | ours / baseline | peak RSS baseline | "
-                        "peak RSS ours | full run wall time (100 epochs) | NaN/inf losses |")
-    assert lines[2] == ("| vanilla GAN | 200 | 300 | 1.50x | 512 MiB | 1,024 MiB | 2 min 05 s "
+    assert lines[0] == ("|  | baseline steps/s | ours steps/s | ours / baseline | bound steps/s | ours / bound | "
+                        "peak RSS baseline | peak RSS ours | full run wall time (100 epochs) | NaN/inf losses |")
+    assert lines[2] == ("| vanilla GAN | 200 | 300 | 1.50x | 480 | 62% | 512 MiB | 1,024 MiB | 2 min 05 s "
                         "| none (300 epochs, seeds 42, 1, 2) |")
-    assert lines[3] == "| conditional GAN | 210 | n/a | n/a | n/a | n/a | n/a | not checked |"
+    assert lines[3] == "| conditional GAN | 210 | n/a | n/a | 470 | n/a | n/a | n/a | n/a | not checked |"
+    assert lines[4] == "| vanilla GAN | 200 | 300 | 1.50x | n/a | n/a | n/a | n/a | n/a | not checked |"
     assert all(line.count("|") == len(bench.TABLE_HEADER) + 1 for line in lines)
     assert bench.fmt_duration(59.6) == "1 min 00 s" and bench.fmt_duration(7.2) == "7 s"
+    assert bench.fmt_share(1000, 400) == "250%" and bench.fmt_share(0.5, 1) == "50%"
+
+
+def bound_record(steps_per_s=427.4, machine="2 CPU(s), AMD EPYC"):
+    """bound.py's JSON line (the fields bench.py reads)."""
+    return {"model": "gan", "flops_per_step": 374_784_000, "gflops": 374.784e6 * steps_per_s / 1e9,
+            "bound_steps_per_s": steps_per_s, "seconds_per_step": 1 / steps_per_s, "iterations": 100,
+            "seconds_per_iteration": [1 / steps_per_s] * 7, "matmuls": [{}] * 19, "machine": machine,
+            "problem": None}
+
+
+def test_bound_note_says_how_the_bound_was_measured_and_where():
+    note = bench.bound_note([("vanilla GAN", bound_record()), ("conditional GAN", dict(
+        bound_record(400.0), flops_per_step=378_880_000, gflops=151.552))])
+    assert note.startswith("bound: fp32 matmuls at the step's shapes (benchmarks/bound.py")
+    assert ("vanilla GAN 160 GFLOP/s x 375 MFLOP per step = 427 steps/s; "
+            "conditional GAN 152 GFLOP/s x 379 MFLOP per step = 400 steps/s; on 2 CPU(s), AMD EPYC.") in note
+    failed = {"steps_per_s": None, "problem": "bound.py exited with 1: boom", "process": {}}
+    note = bench.bound_note([("vanilla GAN", failed), ("conditional GAN", bound_record(machine="1 CPU(s), Other"))])
+    assert "vanilla GAN n/a (bound.py exited with 1: boom); conditional GAN" in note
+    assert note.endswith("; on 1 CPU(s), Other.")
+
+
+@pytest.mark.parametrize("bound_fails", [False, True])
+def test_bench_runs_the_bound_once_per_model_and_shows_it_beside_ours(tmp_path, monkeypatch, bound_fails):
+    """bench.main with every script's record faked: where the bound goes, and a failed bound fails the bench."""
+    calls = []
+
+    def fake_run_script(script, *args):
+        calls.append((script, *map(str, args)))
+        process = {"peak_rss": 600 * 2**20, "seconds": 1.0, "returncode": 0, "command": script}
+        if script == "bound.py":
+            if bound_fails:
+                return {"steps_per_s": None, "problem": "bound.py exited with 1: boom", "process": process}
+            return dict(bound_record(), process=process)
+        return {"steps_per_s": 300.0 if script == "tf2_notebooks.py" else 200.0, "problem": None, "process": process}
+
+    monkeypatch.setattr(bench, "run_script", fake_run_script)
+    monkeypatch.setattr(bench, "num_train", lambda: TINY_TRAIN)
+    out = tmp_path / "bench.md"
+    code = bench.main(["--quick", "--no-full", "--only", "vanilla", "--out", str(out)])
+    assert [c for c in calls if c[0] == "bound.py"] == [("bound.py", "gan")]
+    text = out.read_text()
+    data = json.loads(out.with_suffix(".json").read_text())
+    if bound_fails:
+        assert code == 1
+        assert "| vanilla GAN | 200 | 300 | 1.50x | n/a | n/a |" in text
+        assert "vanilla GAN n/a (bound.py exited with 1: boom)" in text
+        assert data["rows"][0]["bound_rate"] is None
+    else:
+        assert code == 0
+        assert "| vanilla GAN | 200 | 300 | 1.50x | 427 | 70% |" in text
+        assert "vanilla GAN 160 GFLOP/s x 375 MFLOP per step = 427 steps/s; on 2 CPU(s), AMD EPYC." in text
+        assert data["rows"][0]["bound_rate"] == 427.4
+        assert data["models"]["vanilla"]["bound"]["flops_per_step"] == 374_784_000
+    assert "Compute bound about" not in text  # issue 7's fixed figure is gone
 
 
 def test_nan_summary_of_full_run_records():
@@ -319,9 +379,12 @@ def test_bench_end_to_end(tiny_npz, tmp_path, monkeypatch):
     assert data["num_train"] == TINY_TRAIN and data["machine"] in text
     for row in data["rows"]:
         assert row["baseline_rate"] > 0 and row["ours_rate"] > 0 and row["wall_seconds"] > 0
+        assert row["bound_rate"] > 0
         assert row["baseline_rss"] > 100 * 2**20 and row["ours_rss"] > 100 * 2**20
         assert row["machine"] == data["machine"]
     for model in data["models"].values():
         records = model["baseline"] + model["ours"] + model["full"]
         assert len(records) == 4 and all(r["machine"] == data["machine"] for r in records)
         assert [f["seed"] for f in model["full"]] == [1, 2] and all(f["finite"] for f in model["full"])
+        assert model["bound"]["flops_per_step"] > 3e8 and model["bound"]["machine"] == data["machine"]
+    assert "GFLOP/s x 375 MFLOP per step" in text and "GFLOP/s x 379 MFLOP per step" in text
