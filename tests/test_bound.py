@@ -185,6 +185,17 @@ def test_flops_follow_the_models_sizes():
     assert bound.dense_kernels(bound.build("cgan")[1]) == [(794, 256), (256, 1)]
 
 
+def test_the_sizes_are_the_benchmarked_runs_sizes():
+    """bound.py builds the models with the sizes tf2_notebooks.py (notebook 1) and gan_helpers.cgan (notebook 2) use."""
+    import tf2_notebooks
+    from gan_helpers import cgan
+
+    sizes = (bound.BATCH_SIZE, bound.N_NOISE, bound.N_HIDDEN, bound.N_INPUT)
+    assert sizes == (tf2_notebooks.batch_size, tf2_notebooks.n_noise, tf2_notebooks.n_hidden, tf2_notebooks.n_input)
+    assert sizes + (bound.N_CLASS,) == tuple(cgan.NOTE[k] for k in ("batch_size", "n_noise", "n_hidden", "n_input",
+                                                                   "n_class"))
+
+
 def test_dense_layers_must_form_a_chain():
     one = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4)])
     assert bound.dense_kernels(one) == [(8, 4)]
