@@ -51,17 +51,18 @@ def _history_so_far(history, start_epoch) -> History:
     return so_far
 
 
-def make_chunk_runner(train_step, arrays, batch_size):
+def make_chunk_runner(train_step, arrays, batch_size, whole_loop_in_xla=True):
     """A ``tf.function`` that runs ``train_step`` on ``count`` consecutive batches of ``order``.
 
     ``arrays``: the training arrays (e.g. images, or images and labels); batch ``i`` is
     ``arrays[k][order[i*batch_size:(i+1)*batch_size]]`` for each ``k``. Returns the sums of the
-    two losses ``train_step`` returns over the chunk.
+    two losses ``train_step`` returns over the chunk. ``whole_loop_in_xla=False`` keeps the loop in
+    TensorFlow's graph executor even for a step compiled with XLA.
     """
     tensors = [tf.constant(a) for a in arrays]
     # A step compiled with XLA (the notebooks' `@tf.function(jit_compile=True)`) makes the whole loop one
     # XLA program: no TensorFlow executor between the steps (1.3x faster here, benchmarks/profile.md).
-    whole_loop_in_xla = getattr(train_step, "_jit_compile", None) is True
+    whole_loop_in_xla = whole_loop_in_xla and getattr(train_step, "_jit_compile", None) is True
 
     @tf.function(jit_compile=whole_loop_in_xla)
     def run_steps(order, first, count):
@@ -79,7 +80,8 @@ def make_chunk_runner(train_step, arrays, batch_size):
 
 
 def fit(train_step, arrays, *, total_epoch, batch_size, rng, steps_per_call=47,
-        on_epoch_end=None, log=print, desc="training", start_epoch=0, history=None, full_log=None):
+        on_epoch_end=None, log=print, desc="training", start_epoch=0, history=None, full_log=None,
+        whole_loop_in_xla=True):
     """Train for ``total_epoch`` epochs; return the per-epoch mean losses.
 
     Each epoch uses ``len(arrays[0]) // batch_size`` batches in a new random order drawn
@@ -91,13 +93,14 @@ def fit(train_step, arrays, *, total_epoch, batch_size, rng, steps_per_call=47,
 
     A resumed run passes ``start_epoch`` (epochs already done) and the ``history`` so far;
     it then runs epochs ``start_epoch .. total_epoch-1`` and returns the whole history.
+    ``whole_loop_in_xla``: see :func:`make_chunk_runner`.
     """
     num_train = len(arrays[0])
     total_batch = num_train // batch_size
     if total_batch == 0:
         raise GanHelpersError(f"only {num_train} training images, fewer than one batch of {batch_size}; "
                               f"use more images or a smaller batch_size")
-    run_steps = make_chunk_runner(train_step, arrays, batch_size)
+    run_steps = make_chunk_runner(train_step, arrays, batch_size, whole_loop_in_xla)
 
     def shuffled_order():
         # Eager on purpose: the same numbers as in a graph, and no new tf.function per fit() call
