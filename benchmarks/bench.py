@@ -383,6 +383,10 @@ def main(argv=None):
         bound_note([(m.title, raw[m.key]["bound"]) for m in models]),
         "peak RSS: each script's process (os.wait4): warm-up, short and long run.",
     ]
+    above = [r.title for r in rows if r.ours_rate and r.bound_rate and r.ours_rate > r.bound_rate]
+    if above:
+        notes.append(f"ours above the bound ({', '.join(above)}): the step's matmuls alone should be faster than the "
+                     f"step, so a measurement was disturbed (other work running?): re-run on a quiet machine.")
     if args.no_full:
         notes.append("full runs skipped (--no-full): no wall time, no NaN check.")
     else:

@@ -304,8 +304,8 @@ def test_bound_note_says_how_the_bound_was_measured_and_where():
     assert note.endswith("; on 1 CPU(s), Other.")
 
 
-@pytest.mark.parametrize("bound_fails", [False, True])
-def test_bench_runs_the_bound_once_per_model_and_shows_it_beside_ours(tmp_path, monkeypatch, bound_fails):
+@pytest.mark.parametrize("bound_rate", [427.4, None, 250.0])
+def test_bench_runs_the_bound_once_per_model_and_shows_it_beside_ours(tmp_path, monkeypatch, bound_rate):
     """bench.main with every script's record faked: where the bound goes, and a failed bound fails the bench."""
     calls = []
 
@@ -313,9 +313,9 @@ def test_bench_runs_the_bound_once_per_model_and_shows_it_beside_ours(tmp_path, 
         calls.append((script, *map(str, args)))
         process = {"peak_rss": 600 * 2**20, "seconds": 1.0, "returncode": 0, "command": script}
         if script == "bound.py":
-            if bound_fails:
+            if bound_rate is None:
                 return {"steps_per_s": None, "problem": "bound.py exited with 1: boom", "process": process}
-            return dict(bound_record(), process=process)
+            return dict(bound_record(bound_rate), process=process)
         return {"steps_per_s": 300.0 if script == "tf2_notebooks.py" else 200.0, "problem": None, "process": process}
 
     monkeypatch.setattr(bench, "run_script", fake_run_script)
@@ -325,17 +325,21 @@ def test_bench_runs_the_bound_once_per_model_and_shows_it_beside_ours(tmp_path, 
     assert [c for c in calls if c[0] == "bound.py"] == [("bound.py", "gan")]
     text = out.read_text()
     data = json.loads(out.with_suffix(".json").read_text())
-    if bound_fails:
+    if bound_rate is None:
         assert code == 1
         assert "| vanilla GAN | 200 | 300 | 1.50x | n/a | n/a |" in text
         assert "vanilla GAN n/a (bound.py exited with 1: boom)" in text
         assert data["rows"][0]["bound_rate"] is None
     else:
         assert code == 0
+        assert data["rows"][0]["bound_rate"] == bound_rate
+        assert data["models"]["vanilla"]["bound"]["flops_per_step"] == 374_784_000
+    if bound_rate == 427.4:
         assert "| vanilla GAN | 200 | 300 | 1.50x | 427 | 70% |" in text
         assert "vanilla GAN 160 GFLOP/s x 375 MFLOP per step = 427 steps/s; on 2 CPU(s), AMD EPYC." in text
-        assert data["rows"][0]["bound_rate"] == 427.4
-        assert data["models"]["vanilla"]["bound"]["flops_per_step"] == 374_784_000
+    assert ("ours above the bound (vanilla GAN)" in text) == (bound_rate == 250.0)
+    if bound_rate == 250.0:
+        assert "| vanilla GAN | 200 | 300 | 1.50x | 250 | 120% |" in text
     assert "Compute bound about" not in text  # issue 7's fixed figure is gone
 
 
