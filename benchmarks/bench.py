@@ -153,7 +153,7 @@ def bound_note(bounds) -> str:
         machines += [record["machine"]] if record.get("machine") not in machines else []
     how = ("fp32 matmuls at the step's shapes (benchmarks/bound.py: the matmuls one compiled training step does, "
            "counted from the models' Dense layers, timed in an XLA loop, median per iteration; nothing else of a "
-           "step, which can only be slower)")
+           "step, which should be slower)")
     return f"bound: {how}: {'; '.join(parts)}" + (f"; on {', '.join(machines)}." if machines else ".")
 
 

@@ -29,7 +29,7 @@ nothing but its matrix products? Two numbers, both from the models themselves:
    time per iteration gives ``bound_steps_per_s`` = 1 / time and ``gflops`` = FLOPs / time.
 
 Nothing else of a step is in the bound (the losses, Adam's updates, the noise, the data), so a real
-step can only be slower.
+step should be slower (when it is not, the measurement was disturbed: bench.py says so).
 
     python benchmarks/bound.py gan       # one JSON line
 """
@@ -178,7 +178,7 @@ def matmul_loop(matmuls, iterations: int):
                     b = b + carried
                 product = tf.matmul(a, b, transpose_a=mm.transpose_a, transpose_b=mm.transpose_b)
                 total += tf.reduce_sum(product[0])
-            return i + 1, 1e-9 * tf.tanh(total)  # tiny, never zero for XLA, and bounded
+            return i + 1, 1e-9 * tf.tanh(total)  # tiny and bounded, but XLA cannot know its value
 
         return tf.while_loop(lambda i, _: i < iterations, body, (tf.constant(0), tf.constant(0.0)))[1]
 
