@@ -57,7 +57,9 @@ def make_chunk_runner(train_step, arrays, batch_size, whole_loop_in_xla=True):
     ``arrays``: the training arrays (e.g. images, or images and labels); batch ``i`` is
     ``arrays[k][order[i*batch_size:(i+1)*batch_size]]`` for each ``k``. Returns the sums of the
     two losses ``train_step`` returns over the chunk. ``whole_loop_in_xla=False`` keeps the loop in
-    TensorFlow's graph executor even for a step compiled with XLA.
+    TensorFlow's graph executor even for a step compiled with XLA, and the step sees batches of unknown size.
+    Both train the same way, but not bit for bit: a step traced for ``(None, 784)`` instead of ``(100, 784)``
+    is another XLA program, which rounds differently (measured: the weights differ after one epoch).
     """
     tensors = [tf.constant(a) for a in arrays]
     # A step compiled with XLA (the notebooks' `@tf.function(jit_compile=True)`) makes the whole loop one
@@ -69,7 +71,10 @@ def make_chunk_runner(train_step, arrays, batch_size, whole_loop_in_xla=True):
         sum_D, sum_G = tf.constant(0.0), tf.constant(0.0)
         i = first
         while i < first + count:        # (not `tf.range`: XLA would compile a new program per `first`)
-            index = tf.slice(order, [i * batch_size], [batch_size])
+            if whole_loop_in_xla:       # a batch of static size, as XLA needs
+                index = tf.slice(order, [i * batch_size], [batch_size])
+            else:                       # the step is traced for a batch of unknown size (before issue 15)
+                index = order[i * batch_size:(i + 1) * batch_size]
             loss_D, loss_G = train_step(*[tf.gather(t, index) for t in tensors])
             sum_D += loss_D
             sum_G += loss_G
