@@ -97,11 +97,8 @@ def run_experiment(settings, seed, mnist, *, total_epoch, batch_size=100, checkp
 
         def watch():
             return {name: value for w in watches for name, value in w().items()}
-    # The table in benchmarks/ablation/ was made with the loop outside XLA (batches of unknown size); with the
-    # loop in XLA the step rounds differently (measured), and a re-run would no longer give the table's
-    # numbers bit for bit. Until the table is made again (issue 16), the loop stays outside.
     run.fit(train_step, arrays, total_epoch=total_epoch, batch_size=batch_size, log=log, desc=settings["kind"],
-            watch=watch, whole_loop_in_xla=False)
+            watch=watch)
     return run
 
 

@@ -57,25 +57,26 @@ def make_chunk_runner(train_step, arrays, batch_size, whole_loop_in_xla=True):
     ``arrays``: the training arrays (e.g. images, or images and labels); batch ``i`` is
     ``arrays[k][order[i*batch_size:(i+1)*batch_size]]`` for each ``k``. Returns the sums of the
     two losses ``train_step`` returns over the chunk. ``whole_loop_in_xla=False`` keeps the loop in
-    TensorFlow's graph executor even for a step compiled with XLA, and the step sees batches of unknown size.
-    Both train the same way, but not bit for bit: a step traced for ``(None, 784)`` instead of ``(100, 784)``
-    is another XLA program, which rounds differently (measured: the weights differ after one epoch).
+    TensorFlow's graph executor, as before issue 15 (``benchmarks/step_variants.py`` compares the two).
     """
     tensors = [tf.constant(a) for a in arrays]
     # A step compiled with XLA (the notebooks' `@tf.function(jit_compile=True)`) makes the whole loop one
-    # XLA program: no TensorFlow executor between the steps (1.3x faster here, benchmarks/profile.md).
+    # XLA program: no TensorFlow executor between the steps (benchmarks/profile.md).
     whole_loop_in_xla = whole_loop_in_xla and getattr(train_step, "_jit_compile", None) is True
+    step = train_step
+    if hasattr(train_step, "get_concrete_function"):
+        # The step traced for batches of any size, as it always was here. Traced for exactly batch_size
+        # rows it is another XLA program, which rounds differently: the saved runs (notebook 2's
+        # comparison, notebook 3's table) would no longer be reproduced bit for bit (measured).
+        step = train_step.get_concrete_function(*[tf.TensorSpec([None, *t.shape[1:]], t.dtype) for t in tensors])
 
     @tf.function(jit_compile=whole_loop_in_xla)
     def run_steps(order, first, count):
         sum_D, sum_G = tf.constant(0.0), tf.constant(0.0)
         i = first
         while i < first + count:        # (not `tf.range`: XLA would compile a new program per `first`)
-            if whole_loop_in_xla:       # a batch of static size, as XLA needs
-                index = tf.slice(order, [i * batch_size], [batch_size])
-            else:                       # the step is traced for a batch of unknown size (before issue 15)
-                index = order[i * batch_size:(i + 1) * batch_size]
-            loss_D, loss_G = train_step(*[tf.gather(t, index) for t in tensors])
+            index = tf.slice(order, [i * batch_size], [batch_size])
+            loss_D, loss_G = step(*[tf.gather(t, index) for t in tensors])
             sum_D += loss_D
             sum_G += loss_G
             i += 1
