@@ -1,10 +1,12 @@
-"""Where an epoch's time goes in notebooks 1 and 2 (issue 15): the compiled steps and each per-epoch cost.
+"""Where an epoch's time goes in notebooks 1, 2 and 3 (issue 15): the compiled steps and each per-epoch cost.
 
 Builds the notebook's run exactly as ``make bench`` does (``tf2_notebooks.gan_run`` / ``cgan_run``: models,
 training step, checkpoints, sample grids, the animation's frames, and notebook 2's watch), trains it, and
 times every piece that ``Run.fit`` does after an epoch by wrapping it. Prints one line per piece: total
 seconds over the epochs after the first (compilation), ms per epoch and share of the epoch. CPU model
-beside the figures.
+beside the figures. ``gan-better`` / ``cgan-better``: notebook 3's final runs (``experiments.run_experiment``
+with ``FINAL_GAN`` / ``FINAL_CGAN``, checkpoints and grids, as its training cells call it; their watch is in
+"the rest of the loop").
 
     MNIST_NPZ=../shared/data/mnist-offline.npz .venv/bin/python benchmarks/profile_epoch.py gan --epochs 12
 """
@@ -22,7 +24,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import tf2_notebooks  # noqa: E402
-from gan_helpers import animation, checkpoints, plotting, runner, system, training  # noqa: E402
+from gan_helpers import animation, checkpoints, experiments, plotting, runner, system, training  # noqa: E402
+
+FURTHER = {"gan-better": experiments.FINAL_GAN, "cgan-better": experiments.FINAL_CGAN}
 
 
 def profile(model: str, epochs: int, seed: int = 42) -> str:
@@ -49,11 +53,24 @@ def profile(model: str, epochs: int, seed: int = 42) -> str:
     originals = [(owner, name, timed(owner, name, label)) for owner, name, label in patches]
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            run, train_step, arrays, watch = tf2_notebooks.BUILDERS[model](seed, tf2_notebooks._baseline.mnist(), Path(tmp))
+            mnist = tf2_notebooks._baseline.mnist()
+            if model in FURTHER:
+                def train():
+                    return experiments.run_experiment(FURTHER[model], seed, mnist, total_epoch=epochs,
+                                                      checkpoint_dir=Path(tmp) / "checkpoints",
+                                                      sample_dir=Path(tmp) / "samples", log=None)
+                arrays, watch = [mnist.x_train], None
+            else:
+                run, train_step, arrays, watch = tf2_notebooks.BUILDERS[model](seed, mnist, Path(tmp))
+
+                def train():
+                    run.fit(train_step, arrays, total_epoch=epochs, batch_size=tf2_notebooks.batch_size, log=None,
+                            watch=watch_timed, desc=model)
+            watch_timed = watch
             if watch is not None:
                 watch_inner = watch
 
-                def watch():
+                def watch_timed():
                     start = time.perf_counter()
                     try:
                         return watch_inner()
@@ -70,8 +87,7 @@ def profile(model: str, epochs: int, seed: int = 42) -> str:
 
             training.fit = fit_marking_epochs
             try:
-                run.fit(train_step, arrays, total_epoch=epochs, batch_size=tf2_notebooks.batch_size, log=None,
-                        watch=watch, desc=model)
+                train()
             finally:
                 training.fit = fit
             end = time.perf_counter()
@@ -95,7 +111,7 @@ def profile(model: str, epochs: int, seed: int = 42) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model", choices=sorted(tf2_notebooks.BUILDERS))
+    parser.add_argument("model", choices=sorted(tf2_notebooks.BUILDERS) + sorted(FURTHER))
     parser.add_argument("--epochs", type=int, default=12)
     args = parser.parse_args(argv)
     print(profile(args.model, args.epochs))
