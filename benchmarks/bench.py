@@ -11,9 +11,11 @@ which prints its numbers as JSON; no notebook cell is executed and no training o
   * baseline: ``benchmarks/tf1_*.py --short S --long L`` (steps, after a short warm-up run);
   * ours: ``benchmarks/tf2_notebooks.py gan|cgan --short E1 --long E2`` (epochs, after a one-epoch
     warm-up run): the notebook's run built from ``gan_helpers`` (its models and optimisers,
-    ``note_steps``' copy of its training step, ``runner.Run`` with a checkpoint after every epoch
-    and the sample grids at epochs 0, 9, 19, ...). The default epochs 2 and 12 put ten checkpoints
-    and one sample grid into the ten extra epochs, the share of a full run.
+    ``note_steps``' copy of its training step, its per-epoch ``watch``, ``runner.Run`` with its checkpoints
+    (every 10 s and after the last epoch), the sample grids at epochs 0, 9, 19, ... and the animation's
+    frames). The default epochs 2 and 32 put three sample grids and about one interval checkpoint into the
+    30 extra epochs (about 11 s here), the share of a full run; a longer difference also makes the jitter of
+    each run's XLA compilation (about 0.5 s) a smaller part of it.
   The baseline runs the same numbers of steps (epochs x N // 100).
 - the compute bound, once per model: ``benchmarks/bound.py gan|cgan`` counts the FLOPs of one training
   step from the models' Dense layers (the matmuls a compiled step does) and times exactly those
@@ -273,7 +275,7 @@ def pair(text):
     return a, b
 
 
-DEFAULTS = {"repeats": 3, "ours_epochs": (2, 12), "full_epochs": 100, "seeds": f"{NOTEBOOK_SEED},1,2"}
+DEFAULTS = {"repeats": 3, "ours_epochs": (2, 32), "full_epochs": 100, "seeds": f"{NOTEBOOK_SEED},1,2"}
 QUICK = {"repeats": 1, "ours_epochs": (1, 2), "full_epochs": 1, "seeds": "1"}
 
 
@@ -282,7 +284,7 @@ def parse_args(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeats", type=int, help="short+long pairs per figure, median (default 3)")
     p.add_argument("--ours-epochs", type=pair, metavar="SHORT,LONG",
-                   help="epochs of the notebook run's short and long run (default 2,12)")
+                   help="epochs of the notebook run's short and long run (default 2,32)")
     p.add_argument("--ours-warmup", type=int, default=1, help="untimed epochs before ours' timed runs (default 1)")
     p.add_argument("--baseline-steps", type=pair, default=None, metavar="SHORT,LONG",
                    help="steps of the baseline's short and long run (default: ours' step counts)")
@@ -377,7 +379,8 @@ def main(argv=None):
         f"{n:,} training images ({os.environ.get('MNIST_NPZ') or 'downloaded'}), batch {BATCH_SIZE}.",
         f"steps/s: marginal, (long - short) time / extra steps, median of {args.repeats}; "
         f"ours = benchmarks/{OURS} (the notebook's run from gan_helpers: runner.Run with note_steps' training step, "
-        f"a checkpoint every epoch, sample grids at epochs 0, 9, 19, ...) with {e1} and {e2} epochs "
+        f"its watch, checkpoints every 10 s and after the last epoch, sample grids at epochs 0, 9, 19, ..., "
+        f"animation frames) with {e1} and {e2} epochs "
         f"({e1 * total_batch} and {e2 * total_batch} steps), baseline = benchmarks/tf1_*.py with "
         f"{baseline_steps[0]} and {baseline_steps[1]} steps.",
         bound_note([(m.title, raw[m.key]["bound"]) for m in models]),

@@ -19,7 +19,8 @@ notebook does*, but imports everything from ``gan_helpers`` instead of executing
 
 Every run goes through ``gan_helpers.runner.Run`` with a checkpoint folder and a sample folder
 (fresh, in a temporary directory, or under ``--workdir``), so what a learner pays per epoch is in the
-time: the checkpoint written after every epoch, the sample grid at epochs 0, 9, 19, ..., the progress
+time: the checkpoints (every 10 s and after the last epoch), the sample grid at epochs 0, 9, 19, ..., the
+animation's frames, the notebook's per-epoch watch, the progress
 bar and the per-epoch ``Epoch ... D loss ... G loss ...`` line (kept, written to stderr; stdout holds
 only the JSON lines).
 
@@ -32,8 +33,9 @@ imports are not in it), and ``peak_rss``, this process's ``getrusage`` peak.
 Speed (like the TF1 scripts): a warm-up run of ``--warmup`` epochs (untimed: process start-up, the
 first XLA compilation, matplotlib's first figure), then per repeat a run of ``--short`` and one of
 ``--long`` epochs, each with fresh models (so both pay the same tracing and compilation); one JSON
-line per repeat with the marginal steps/s = extra steps / extra seconds. With the defaults 2 and 12
-the ten extra epochs hold one sample grid (epoch 9), the rate of a full run (11 grids in 100 epochs).
+line per repeat with the marginal steps/s = extra steps / extra seconds. With ``make bench``'s 2 and 32
+the 30 extra epochs hold three sample grids (epochs 9, 19, 29) and about one interval checkpoint, the
+rates of a full run (11 grids and about 4 checkpoints in 100 epochs).
 
     python benchmarks/tf2_notebooks.py gan --short 2 --long 12        # one JSON line
     python benchmarks/tf2_notebooks.py cgan --full 100 --seed 1       # a full run: wall time, NaN check

@@ -363,7 +363,7 @@ def test_quick_options_give_way_to_explicit_ones():
     args = bench.parse_args(["--quick", "--ours-epochs", "1,10", "--seeds", "1,2"])
     assert (args.repeats, args.ours_epochs, args.full_epochs, args.seeds) == (1, (1, 10), 1, [1, 2])
     args = bench.parse_args([])
-    assert (args.repeats, args.ours_epochs, args.full_epochs, args.seeds) == (3, (2, 12), 100, [42, 1, 2])
+    assert (args.repeats, args.ours_epochs, args.full_epochs, args.seeds) == (3, (2, 32), 100, [42, 1, 2])
     with pytest.raises(SystemExit):
         bench.parse_args(["--ours-epochs", "5,5"])
 
