@@ -55,7 +55,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 # Committed result files a notebook may cite; a notebook reads the ones whose path (the part
 # before any "*") appears in its markdown or code.
-RESULT_FILES = ["benchmarks/results.md", "benchmarks/full-data.md", "benchmarks/ablation/*.json",
+RESULT_FILES = ["benchmarks/results.md", "benchmarks/full-data.md", "benchmarks/profile.md", "benchmarks/ablation/*.json",
                 "samples/note-tf1/results.json"]
 
 # Numbers in prose that are definitions, not measurements: {notebook: [(number, words that
