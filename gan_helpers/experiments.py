@@ -25,11 +25,14 @@ ABLATION_DIR = PACKAGE_ROOT / "benchmarks" / "ablation"
 ABLATION_EPOCHS = 100      # every table row is a full run, as in the note
 FINAL_SEEDS = (42, 7)      # the final rows are trained with both
 SAMPLE_SIZE = 10
+LOSSES = ("cross-entropy", "hinge")
 cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)   # tf.nn.sigmoid_cross_entropy_with_logits, averaged
 
 
 def make_train_step(generator, discriminator, D_optimizer, G_optimizer, get_noise, batch_size, n_noise,
-                    real_label=1.0):
+                    real_label=1.0, loss="cross-entropy"):
+    if loss not in LOSSES:
+        raise GanHelpersError(f"unknown loss {loss!r}; use one of {', '.join(map(repr, LOSSES))}")
     conditional = len(generator.inputs) == 2                 # [noise, labels] in, or noise only
 
     def G(Z, Y):
@@ -43,14 +46,20 @@ def make_train_step(generator, discriminator, D_optimizer, G_optimizer, get_nois
         Z = get_noise(batch_size, n_noise)
         with tf.GradientTape() as tape:                      # the discriminator's turn
             D_real, D_gene = D(X, Y), D(G(Z, Y), Y)
-            loss_D = (cross_entropy(tf.fill(tf.shape(D_real), real_label), D_real)
-                      + cross_entropy(tf.zeros_like(D_gene), D_gene))
+            if loss == "hinge":                              # D wants real logits >= 1, fake logits <= -1
+                loss_D = tf.reduce_mean(tf.nn.relu(1.0 - D_real)) + tf.reduce_mean(tf.nn.relu(1.0 + D_gene))
+            else:
+                loss_D = (cross_entropy(tf.fill(tf.shape(D_real), real_label), D_real)
+                          + cross_entropy(tf.zeros_like(D_gene), D_gene))
         vars_D = discriminator.trainable_variables
         D_optimizer.apply_gradients(zip(tape.gradient(loss_D, vars_D), vars_D))
 
         with tf.GradientTape() as tape:                      # the generator's turn, same noise
             D_gene = D(G(Z, Y), Y)
-            loss_G = cross_entropy(tf.ones_like(D_gene), D_gene)
+            if loss == "hinge":
+                loss_G = -tf.reduce_mean(D_gene)
+            else:
+                loss_G = cross_entropy(tf.ones_like(D_gene), D_gene)
         vars_G = generator.trainable_variables
         G_optimizer.apply_gradients(zip(tape.gradient(loss_G, vars_G), vars_G))
         return loss_D, loss_G
@@ -77,12 +86,14 @@ def run_experiment(settings, seed, mnist, *, total_epoch, batch_size=100, checkp
     keras.utils.set_random_seed(seed)
     rng = tf.random.Generator.from_seed(seed)
     generator, discriminator = models.build_from_settings(settings)
-    D_optimizer = keras.optimizers.Adam(settings["learning_rate"], beta_1=settings["beta_1"], epsilon=1e-8)
+    D_optimizer = keras.optimizers.Adam(settings.get("d_learning_rate", settings["learning_rate"]),
+                                        beta_1=settings["beta_1"], epsilon=1e-8)
     G_optimizer = keras.optimizers.Adam(settings["learning_rate"], beta_1=settings["beta_1"], epsilon=1e-8,
                                         use_ema=settings["ema"] > 0, ema_momentum=settings["ema"] or 0.99)
     get_noise = partial(models.NOISE[settings["noise"]], rng)
     train_step = make_train_step(generator, discriminator, D_optimizer, G_optimizer, get_noise,
-                                 batch_size, settings["n_noise"], settings["real_label"])
+                                 batch_size, settings["n_noise"], settings["real_label"],
+                                 settings.get("loss", "cross-entropy"))
     sample_noise = get_noise(SAMPLE_SIZE, settings["n_noise"])   # the same noise at every sample epoch
     run = Run(settings, generator, discriminator, D_optimizer, G_optimizer, rng,
               checkpoint_dir=checkpoint_dir, sample_dir=sample_dir, fresh=fresh,

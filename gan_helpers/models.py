@@ -148,22 +148,43 @@ def build_mlp_generator(n_noise=128, n_hidden=256, n_input=28 * 28, n_class=0,
 
 
 def build_mlp_discriminator(n_input=28 * 28, n_hidden=256, n_class=0, activation="relu",
-                            init="note", dropout=0.0, minibatch_std=False):
+                            init="note", dropout=0.0, minibatch_std=False, spectral_norm=False,
+                            projection=False):
     """Notebook 1's discriminator with choices: hidden sizes (an int, or a list used largest
-    first), activation, initialisation, dropout, minibatch standard deviation, a label input."""
+    first), activation, initialisation, dropout, minibatch standard deviation, a label input.
+
+    ``spectral_norm``: every Dense layer divided by its largest singular value, estimated by one
+    power iteration per training call (Miyato et al. 2018, ``keras.layers.SpectralNormalization``).
+    ``projection`` (conditional only): the label is not concatenated to the image; instead the
+    logit gets the inner product of a learned embedding of the label with the last hidden
+    features (Miyato & Koyama 2018, "projection discriminator").
+    """
     _allowed("activation", activation, ACTIVATIONS)  # refused before any layer is made
+    if projection and not n_class:
+        raise SettingsError("projection needs a conditional discriminator (n_class > 0); "
+                            "set 'projection' only for kind 'cgan'")
     kernel_init = _kernel_init(init)
+
+    def dense(size, name):
+        layer = layers.Dense(size, kernel_initializer=kernel_init, name=name)
+        return layers.SpectralNormalization(layer, name=f"sn_{name}") if spectral_norm else layer
+
     inputs = _inputs("image", n_input, n_class)
-    x = layers.Concatenate(name="image_and_label")(inputs) if n_class else inputs[0]
+    x = layers.Concatenate(name="image_and_label")(inputs) if n_class and not projection else inputs[0]
     for i, size in enumerate(sorted(_hidden_sizes(n_hidden), reverse=True)):
         if minibatch_std and i == 1:
             x = MinibatchStdDev(name="minibatch_std")(x)
-        x = layers.Dense(size, kernel_initializer=kernel_init, name="hidden" if i == 0 else f"hidden_{i + 1}")(x)
+        x = dense(size, "hidden" if i == 0 else f"hidden_{i + 1}")(x)
         x = _activation(activation)(x)
         x = layers.Dropout(dropout)(x) if dropout else x
     if minibatch_std and len(_hidden_sizes(n_hidden)) == 1:
         x = MinibatchStdDev(name="minibatch_std")(x)
-    logit = layers.Dense(1, kernel_initializer=kernel_init, name="logit")(x)
+    logit = dense(1, "logit")(x)
+    if projection:
+        embedded = layers.Dense(x.shape[-1], use_bias=False, kernel_initializer=kernel_init,
+                                name="label_embedding")(inputs[1])
+        match = layers.Dot(axes=1, name="label_match")([embedded, x])
+        logit = layers.Add(name="logit_plus_label_match")([logit, match])
     return keras.Model(inputs if n_class else inputs[0], logit, name="discriminator")
 
 
@@ -296,7 +317,9 @@ def build_from_settings(settings):
                      activation=need("activation"), init=need("init"))
         dropout = need("dropout")
         return (build_mlp_generator(n_noise, batch_norm=settings.get("batch_norm", False), **shape),
-                build_mlp_discriminator(dropout=dropout, minibatch_std=settings.get("minibatch_std", False), **shape))
+                build_mlp_discriminator(dropout=dropout, minibatch_std=settings.get("minibatch_std", False),
+                                        spectral_norm=settings.get("spectral_norm", False),
+                                        projection=settings.get("projection", False), **shape))
     width, dropout = need("width"), need("dropout")  # arch == "dcgan"
     return (build_dcgan_generator(n_noise, n_class, width),
             build_dcgan_discriminator(n_input, n_class, width, dropout))

@@ -5,8 +5,9 @@ around ``training.fit`` it does the rest:
 
 - resume: load the latest checkpoint of ``checkpoint_dir`` (if any) and train only the missing epochs;
 - after each epoch: save the sample grid at epoch 0, 9, 19, ... (the note's step #13) and a frame of the
-  training animation; save a checkpoint when :data:`CHECKPOINT_SECONDS` have passed since the last one,
-  and after the last epoch (so a kill loses at most that much training, or the one epoch that was running);
+  training animation, both drawn by the averaged generator when there is one (EMA); save a checkpoint when
+  :data:`CHECKPOINT_SECONDS` have passed since the last one, and after the last epoch (so a kill loses at
+  most that much training, or the one epoch that was running);
 - at the end, write all the epochs' frames to ``training.gif`` beside the grids (:mod:`gan_helpers.animation`);
 - at the end, if the generator's optimiser keeps a moving average of its weights (EMA, notebook 3),
   give the generator the averaged weights (and save them, if this run trained).
@@ -17,6 +18,7 @@ already holds more epochs than asked is reported and left as it is.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -31,13 +33,31 @@ CHECKPOINT_SECONDS = 10.0
 a 141-step epoch of notebook 1 if it were saved every epoch (benchmarks/profile.md). 0: after every epoch."""
 
 
+@contextlib.contextmanager
+def averaged_weights(generator, G_optimizer):
+    """Inside the block, ``generator`` holds the moving average of its weights that ``G_optimizer`` keeps
+    (EMA, notebook 3), the weights the finished run will sample with; afterwards exactly its own weights
+    again, so training is not changed. Without EMA (or before the first step) nothing changes."""
+    if not getattr(G_optimizer, "use_ema", False) or not G_optimizer.built:
+        yield generator
+        return
+    variables = generator.trainable_variables
+    own = [variable.numpy() for variable in variables]
+    G_optimizer.finalize_variable_values(variables)            # Keras: the averages into the variables
+    try:
+        yield generator
+    finally:
+        for variable, value in zip(variables, own):
+            variable.assign(value)
+
+
 class Run:
     """A training run of ``generator`` and ``discriminator`` with checkpoints and sample grids.
 
     ``checkpoint_dir``: save there (after the last epoch, and during training once :data:`CHECKPOINT_SECONDS`
     have passed since the last save) and resume from there (``None``: no checkpoints).
     ``sample_dir`` and ``sample_rows``: at the sample epochs, ``sample_rows()`` (a list of image
-    rows) is saved as ``sample_dir/NNN.png`` (without ``sample_dir``, no grids), and every epoch's rows are a
+    rows, drawn by the averaged generator if ``G_optimizer`` keeps an EMA: :func:`averaged_weights`) is saved as ``sample_dir/NNN.png`` (without ``sample_dir``, no grids), and every epoch's rows are a
     frame of ``sample_dir/training.gif`` (which shows every 2nd epoch and the last). The frames are kept in ``checkpoint_dir/frames/NNN.png``, so that
     a resumed run's GIF shows all its epochs. ``fresh=True`` deletes the checkpoint folder first.
     """
@@ -81,7 +101,8 @@ class Run:
                     column.extend([float("nan")] * (epoch - len(column)))   # epochs before it was watched
                     column.append(float(value))
             if self.sample_dir is not None:
-                rows = self.sample_rows()
+                with averaged_weights(self.generator, self.G_optimizer):   # what the run's result will draw
+                    rows = self.sample_rows()
                 if plotting.is_sample_epoch(epoch):
                     plotting.save_grid(rows, plotting.sample_path(self.sample_dir, epoch))
                 self._add_frame(epoch, rows)

@@ -234,3 +234,51 @@ def test_a_refused_settings_file_is_still_a_checkpoint_error(tmp_path):
     path.write_text(json.dumps(dict(json.loads(path.read_text()), noise="gauss")))
     with pytest.raises(checkpoints.CheckpointError, match=r"unknown noise 'gauss'; use one of 'normal\(0, 1\)'"):
         checkpoints.load_generator(tmp_path / "c")
+
+
+# --- issue 16: spectral normalisation, the projection discriminator --------------------------------
+
+def test_projection_discriminator_sees_the_label_only_through_the_embedding():
+    D = models.build_mlp_discriminator(784, [64, 32], n_class=10, activation="leaky_relu", init="glorot",
+                                       projection=True)
+    names = [layer.name for layer in D.layers]
+    assert "image_and_label" not in names and "label_embedding" in names
+    # the first hidden layer reads only the image (784 inputs, not 794)
+    assert tuple(D.get_layer("hidden").kernel.shape) == (784, 64)
+    # the embedding maps a label to one vector as long as the last hidden layer
+    assert tuple(D.get_layer("label_embedding").kernel.shape) == (10, 32)
+    images = tf.random.uniform((4, 784), seed=1)
+    a = D([images, tf.one_hot([0, 1, 2, 3], 10)])
+    b = D([images, tf.one_hot([5, 1, 2, 3], 10)])
+    assert not np.allclose(a[0], b[0]) and np.allclose(a[1:], b[1:])   # only the relabelled image moves
+    # logit = psi(h) + <embed(y), h>: with the embedding zeroed, the label changes nothing
+    D.get_layer("label_embedding").kernel.assign(tf.zeros((10, 32)))
+    np.testing.assert_allclose(D([images, tf.one_hot([0, 1, 2, 3], 10)]),
+                               D([images, tf.one_hot([9, 9, 9, 9], 10)]))
+
+
+def test_projection_needs_a_label():
+    with pytest.raises(models.SettingsError, match="projection needs a conditional discriminator"):
+        models.build_mlp_discriminator(784, 32, n_class=0, projection=True)
+
+
+def test_spectral_norm_holds_each_layers_largest_singular_value_near_one_after_training_calls():
+    D = models.build_mlp_discriminator(784, [64, 32], activation="leaky_relu", init="glorot", spectral_norm=True)
+    images = tf.random.uniform((16, 784), seed=2)
+    for _ in range(30):                  # one power iteration per training call
+        D(images, training=True)
+    for name in ("sn_hidden", "sn_hidden_2", "sn_logit"):
+        kernel = D.get_layer(name).layer.kernel.numpy()
+        assert np.linalg.svd(kernel, compute_uv=False)[0] == pytest.approx(1.0, abs=0.05), name
+    plain = models.build_mlp_discriminator(784, [64, 32], activation="leaky_relu", init="glorot")
+    assert np.linalg.svd(plain.get_layer("hidden").kernel.numpy(), compute_uv=False)[0] > 1.5
+
+
+@pytest.mark.parametrize("change", [{"spectral_norm": True}, {"projection": True}])
+def test_new_options_are_in_the_settings_and_rebuild(change):
+    settings = dict(models.better_settings("cgan", "mlp", n_hidden=[16, 32], activation="leaky_relu",
+                                           init="glorot"), **change)
+    _, D = models.build_from_settings(settings)
+    names = [layer.name for layer in D.layers]
+    assert ("sn_hidden" in names) == bool(change.get("spectral_norm"))
+    assert ("label_embedding" in names) == bool(change.get("projection"))

@@ -1,5 +1,6 @@
 """gan_helpers.runner.Run: resume, checkpoints that never go backwards, sample grids, bad input."""
 
+import contextlib
 import json
 
 import numpy as np
@@ -230,3 +231,49 @@ def test_checkpoints_are_saved_once_the_interval_has_passed_and_after_the_last_e
     monkeypatch.setattr(runner, "CHECKPOINT_SECONDS", 0.0)
     experiment(3, tmp_path / "every", PLAIN_SETTINGS)
     assert saved == [1, 2, 3], "CHECKPOINT_SECONDS = 0: after every epoch"
+
+
+
+def test_an_ema_runs_grids_are_drawn_by_the_averaged_generator_and_training_is_unchanged(tmp_path, monkeypatch):
+    """Issue 16: the grids a learner sees come from the generator the notebook evaluates (the average)."""
+    drawn = []
+    draw = experiments.sample_rows
+
+    def recording_sample_rows(generator, *args):
+        drawn.append([w.numpy().copy() for w in generator.trainable_variables])
+        return draw(generator, *args)
+
+    monkeypatch.setattr(experiments, "sample_rows", recording_sample_rows)
+    averaged = experiment(3, tmp_path / "a", sample_dir=tmp_path / "samples-a")
+    drawn_averaged = list(drawn)
+    drawn.clear()
+    with monkeypatch.context() as m:   # the same run with grids drawn by the weights training goes on with
+        m.setattr(runner, "averaged_weights", lambda generator, optimizer: contextlib.nullcontext(generator))
+        own = experiment(3, tmp_path / "b", sample_dir=tmp_path / "samples-b")
+    drawn_own = list(drawn)
+    plain = experiment(3, tmp_path / "c")  # no grids at all
+
+    assert len(drawn_averaged) == len(drawn_own) == 3
+    assert sorted(p.name for p in (tmp_path / "samples-a").iterdir()) == ["000.png", "training.gif"]
+    # drawing with the average does not change training: same losses and weights as the run without grids
+    for run in (averaged, own):
+        np.testing.assert_array_equal(plain.history["D loss"], run.history["D loss"])
+        for a, b in zip(weights(plain.generator) + weights(plain.discriminator),
+                        weights(run.generator) + weights(run.discriminator)):
+            np.testing.assert_array_equal(a, b)
+    # the last grid shows the finished generator (the average), and no grid shows the raw weights
+    for a, b in zip(drawn_averaged[-1], [w.numpy() for w in averaged.generator.trainable_variables]):
+        np.testing.assert_array_equal(a, b)
+    for epoch, (mine, theirs) in enumerate(zip(drawn_averaged, drawn_own)):
+        assert any(not np.array_equal(a, b) for a, b in zip(mine, theirs)), f"epoch {epoch} drew the raw weights"
+    assert (tmp_path / "samples-a" / "000.png").read_bytes() != (tmp_path / "samples-b" / "000.png").read_bytes()
+
+
+def test_without_ema_the_grids_are_drawn_by_the_generator_itself():
+    generator, _ = models.build_from_settings(PLAIN_SETTINGS)
+    optimizer = __import__("keras").optimizers.Adam()
+    before = weights(generator)
+    with runner.averaged_weights(generator, optimizer) as inside:
+        assert inside is generator
+        for a, b in zip(before, weights(generator)):
+            np.testing.assert_array_equal(a, b)
