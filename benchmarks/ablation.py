@@ -8,7 +8,7 @@ trains the rows with the code the notebook shows and calls, imported from
 ``benchmarks/ablation/{kind}-{row}-seed{seed}.json``; the notebook reads those files and
 refuses a file whose settings no longer match its row.
 
-    python benchmarks/ablation.py                 # every missing row, seed 42; final rows also seed 7
+    python benchmarks/ablation.py                 # every missing row, seed 42; final and leave-one-out rows also 7 and 1
     python benchmarks/ablation.py --list          # rows and whether a result exists
     python benchmarks/ablation.py --only gan:"+ dropout 0.3 in D" --redo
 
@@ -35,7 +35,7 @@ def jobs(seeds=None, only=()):
     """``[(kind, name, seed)]`` of every row (or the ``only`` ones: ``{(kind, name)}``)."""
     from gan_helpers import experiments
 
-    found = [(kind, name, seed) for kind, (rows, _) in experiments.TABLES.items() for name in rows
+    found = [(kind, name, seed) for kind in experiments.TABLES for name in experiments.all_rows(kind)
              for seed in (seeds or experiments.row_seeds(kind, name))]
     unknown = set(only) - {(kind, name) for kind, name, _ in found}
     if unknown:
@@ -47,7 +47,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", action="append", default=[], metavar="KIND:ROW",
                         help="run just this row (repeatable); KIND is gan or cgan")
-    parser.add_argument("--seeds", type=int, nargs="+", help="seeds for every row (default: 42; the final rows 42 and 7)")
+    parser.add_argument("--seeds", type=int, nargs="+", help="seeds for every row (default: 42; the final and leave-one-out rows 42, 7 and 1)")
     parser.add_argument("--redo", action="store_true", help="run again even if a result exists")
     parser.add_argument("--list", action="store_true", help="list the rows and exit")
     parser.add_argument("--results", type=Path, help="folder for the results (default: benchmarks/ablation)")
@@ -70,9 +70,11 @@ def main(argv=None) -> int:
     todo = []
     for kind, name, seed in jobs(args.seeds, only):
         path = experiments.row_path(kind, name, seed, results)
+        saved = experiments.saved_path(kind, name, seed, results)
         if args.list:
-            print(f"{'done   ' if path.exists() else 'missing'} {kind}:{name} seed {seed}")
-        elif args.redo or not path.exists():
+            shared = "" if saved in (None, path) else f" (the result of the same settings: {saved.name})"
+            print(f"{'missing' if saved is None else 'done   '} {kind}:{name} seed {seed}{shared}")
+        elif args.redo or saved is None:
             todo.append((kind, name, seed, path))
     if args.list or not todo:
         return 0
@@ -83,7 +85,7 @@ def main(argv=None) -> int:
     real_features = classifier.features(judge, mnist.x_test)
     for kind, name, seed, path in todo:
         print(f"[{time.strftime('%H:%M:%S')}] {kind}: {name!r} seed {seed} ...", flush=True)
-        settings = experiments.TABLES[kind][0][name]
+        settings = experiments.all_rows(kind)[name]
         keep = args.checkpoints / path.stem if args.checkpoints else None
         run = experiments.run_experiment(settings, seed, mnist, total_epoch=args.epochs, checkpoint_dir=keep,
                                          fresh=keep is not None)

@@ -224,15 +224,20 @@ def sample_quality(model, images, real_features, requested=None) -> dict:
     reference). ``requested``: the digit asked for per image (conditional GAN), or None.
     Keys: ``score`` (classifier score), ``top class`` and ``rarest class`` (share of the most
     and least frequent predicted class), ``shares`` (all ten), ``FD`` (Frechet distance) and
-    ``label acc`` (None without ``requested``).
+    ``label acc`` (None without ``requested``) and ``label acc per digit`` (ten shares: of the images
+    asked to be digit d, how many the classifier reads as d; None without ``requested``).
     """
     p = class_probabilities(model, images)
     shares = class_shares(p.argmax(axis=1), p.shape[1])
-    label_acc = None
+    label_acc, per_digit = None, None
     if requested is not None:
         requested = np.asarray(requested)
         requested = requested.argmax(axis=1) if requested.ndim == 2 else requested
-        label_acc = float(np.mean(p.argmax(axis=1) == requested))
+        right = p.argmax(axis=1) == requested
+        label_acc = float(np.mean(right))
+        per_digit = [float(np.mean(right[requested == d])) if np.any(requested == d) else None
+                     for d in range(p.shape[1])]
     return {"score": _score(p), "top class": float(shares.max()),
             "rarest class": float(shares.min()), "shares": [float(s) for s in shares],
-            "FD": frechet_distance(features(model, images), real_features), "label acc": label_acc}
+            "FD": frechet_distance(features(model, images), real_features), "label acc": label_acc,
+            "label acc per digit": per_digit}

@@ -23,7 +23,7 @@ import keras  # noqa: E402
 
 ABLATION_DIR = PACKAGE_ROOT / "benchmarks" / "ablation"
 ABLATION_EPOCHS = 100      # every table row is a full run, as in the note
-FINAL_SEEDS = (42, 7)      # the final rows are trained with both
+FINAL_SEEDS = (42, 7, 1)   # the final rows and the leave-one-out rows are trained with each
 SAMPLE_SIZE = 10
 LOSSES = ("cross-entropy", "hinge")
 cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)   # tf.nn.sigmoid_cross_entropy_with_logits, averaged
@@ -135,7 +135,15 @@ GAN_CHANGES = [  # (row name, what changes from the last kept row, keep it for t
     ("+ label smoothing 0.9", {"real_label": 0.9}, False),
     ("+ dropout 0.3 in D", {"dropout": 0.3}, False),
     ("+ DCGAN instead of MLP", {"arch": "dcgan", "width": 16}, False),
-    ("final without minibatch std", {"minibatch_std": False}, False),
+    ("+ two time-scale lr (D 4x G)", {"d_learning_rate": 0.0004, "learning_rate": 0.0001}, False),
+    ("+ D's Adam lr 0.0004", {"d_learning_rate": 0.0004}, False),
+    ("+ spectral norm in D", {"spectral_norm": True}, False),
+    ("+ hinge loss", {"loss": "hinge"}, False),
+    ("+ Adam lr 0.0004 (both)", {"learning_rate": 0.0004}, False),
+    ("+ hinge loss, lr 0.0004", {"loss": "hinge", "learning_rate": 0.0004}, False),
+    ("+ EMA 0.9995, lr 0.0004", {"ema": 0.9995, "learning_rate": 0.0004}, False),
+    ("+ Adam lr 0.001 (both)", {"learning_rate": 0.001}, False),
+    ("+ Adam lr 0.0008 (both)", {"learning_rate": 0.0008}, True),
 ]
 
 
@@ -156,11 +164,45 @@ NOTE_CGAN = models.better_settings("cgan", "mlp", n_hidden=256, activation="relu
 CGAN_CHANGES = [
     ("note (notebook 2)", {}, True),
     ("+ Adam lr 0.0002, beta_1 0.5", {"learning_rate": 0.0002, "beta_1": 0.5}, True),
-    ("+ final recipe of #5", {k: v for k, v in FINAL_GAN.items() if k not in ("kind", "noise")}, True),
+    # the vanilla recipe as it stood when this row was made (before the learning rates of issue 16)
+    ("+ final recipe of #5", {k: v for k, v in GAN_ROWS["+ EMA of G's weights"].items()
+                              if k not in ("kind", "noise")}, True),
     ("+ Adam lr 0.001 (the note's)", {"learning_rate": 0.001}, True),
+    ("+ projection discriminator", {"projection": True}, True),
+    ("+ hinge loss", {"loss": "hinge"}, False),
+    ("+ conditional batch norm in G", {"conditional_batch_norm": True}, True),
 ]
 CGAN_ROWS, FINAL_CGAN = chain(NOTE_CGAN, CGAN_CHANGES)
+
+def leave_one_out(kind) -> dict:
+    """The final settings with each kept change undone in turn: ``{"final without ...": settings}``.
+
+    Undone means the note's value comes back for the keys that change set (a key the note's settings do
+    not have is left out, and the model builder's default, "off", applies), while every other change stays. The conditional GAN took the vanilla recipe in one row ("+ final recipe
+    of #5"); here it is undone piece by piece, like the vanilla GAN's, and then its own changes.
+    A change that leaves the final settings as they are (the conditional GAN's Glorot init and learning
+    rate are already the note's) has no row.
+    """
+    start, final = (NOTE_GAN, FINAL_GAN) if kind == "gan" else (NOTE_CGAN, FINAL_CGAN)
+    changes = [(name, change) for name, change, keep in GAN_CHANGES[1:] if keep]
+    if kind == "cgan":
+        changes += [(name, change) for name, change, keep in CGAN_CHANGES[3:] if keep]
+    rows = {}
+    for name, change in changes:
+        undone = {key: value for key, value in final.items() if key in start or key not in change}
+        undone.update({key: start[key] for key in change if key in start})
+        if undone != final:
+            rows["final without " + name.removeprefix("+ ")] = undone
+    return rows
+
+
+LOO_ROWS = {"gan": leave_one_out("gan"), "cgan": leave_one_out("cgan")}
 TABLES = {"gan": (GAN_ROWS, FINAL_GAN), "cgan": (CGAN_ROWS, FINAL_CGAN)}
+
+
+def all_rows(kind) -> dict:
+    """Every row of ``kind``'s table: the cumulative rows, then the leave-one-out rows."""
+    return {**TABLES[kind][0], **LOO_ROWS[kind]}
 
 
 def final_row(kind) -> str:
@@ -170,7 +212,7 @@ def final_row(kind) -> str:
 
 
 def row_seeds(kind, name):
-    return FINAL_SEEDS if name == final_row(kind) else FINAL_SEEDS[:1]
+    return FINAL_SEEDS if name == final_row(kind) or name in LOO_ROWS[kind] else FINAL_SEEDS[:1]
 
 
 def name_to_file(name):
@@ -181,38 +223,95 @@ def row_path(kind, name, seed, results=None) -> Path:
     return Path(results or ABLATION_DIR) / f"{kind}-{name_to_file(name)}-seed{seed}.json"
 
 
+def saved_path(kind, name, seed, results=None):
+    """Where the result of this row and seed is saved, or None. A row with the same settings as another
+    (the leave-one-out row that undoes the last change is an earlier row of the table) shares its result."""
+    settings = all_rows(kind)[name]
+    for other in [name] + [n for n, s in all_rows(kind).items() if s == settings and n != name]:
+        path = row_path(kind, other, seed, results)
+        if path.exists():
+            return path
+    return None
+
+
 def load_row(kind, name, seed, results=None, epochs=ABLATION_EPOCHS):
     """The saved result of one row, or ``None``; refuses a result made with other settings."""
-    path = row_path(kind, name, seed, results)
-    if not path.exists():
+    path = saved_path(kind, name, seed, results)
+    if path is None:
         return None
     row = json.loads(path.read_text())
-    if row["settings"] != TABLES[kind][0][name] or row["epochs"] != epochs:
+    if row["settings"] != all_rows(kind)[name] or row["epochs"] != epochs:
         raise GanHelpersError(f"the saved result for {name!r} (seed {seed}) was made with other settings; "
                               f"run: make ablation")
     return row
 
 
+MEASURES = {"gan": ["score", "top class", "rarest class", "FD"],
+            "cgan": ["score", "top class", "rarest class", "FD", "label acc", "worst digit"]}
+
+
+def worst_digit(quality):
+    """The lowest per-digit label accuracy (conditional GAN), or None where it was not measured."""
+    per_digit = quality.get("label acc per digit")
+    return None if not per_digit else min(per_digit)
+
+
+def value(quality, key):
+    return worst_digit(quality) if key == "worst digit" else quality[key]
+
+
+def seed_summary(kind, name, results=None, epochs=ABLATION_EPOCHS):
+    """``{measure: (mean, lowest, highest)}`` over the row's seeds, or None while a seed is missing."""
+    rows = [load_row(kind, name, seed, results, epochs) for seed in row_seeds(kind, name)]
+    if any(r is None for r in rows):
+        return None
+    summary = {}
+    for key in MEASURES[kind]:
+        values = [value(r["quality"], key) for r in rows]
+        if None not in values:
+            summary[key] = (float(np.mean(values)), min(values), max(values))
+    return summary
+
+
 def table(kind, real, results=None, epochs=ABLATION_EPOCHS) -> str:
-    """One line per row (seed 42), the final row with every final seed, real test images first."""
-    head = (f"{'setting':32s} {'seed':>4s} {'score':>6s} {'top':>6s} {'rarest':>6s} {'FD':>7s} "
-            + (f"{'label acc':>9s} " if kind == "cgan" else "") + f"{'steps/s':>7s} {'time':>6s}")
+    """The cumulative rows (seed 42; the final row with every final seed), then the leave-one-out block
+    (every final seed); a row with several seeds ends with their mean. Real test images first."""
+    conditional = kind == "cgan"
+    head = (f"{'setting':36s} {'seed':>4s} {'score':>6s} {'top':>6s} {'rarest':>6s} {'FD':>7s} "
+            + (f"{'label acc':>9s} {'worst':>6s} " if conditional else "") + f"{'steps/s':>7s} {'time':>6s}")
     lines = [head, "-" * len(head)]
 
-    def line(name, seed, q, steps_per_s, seconds):
-        acc = f"{q['label acc']:>9.1%} " if kind == "cgan" else ""
-        speed = f"{steps_per_s:>7.0f} {seconds / 60:>5.1f}m" if steps_per_s else f"{'-':>7s} {'-':>6s}"
-        return (f"{name:32s} {seed:>4} {q['score']:>6.2f} {q['top class']:>6.1%} {q['rarest class']:>6.1%} "
-                f"{q['FD']:>7.2f} " + acc + speed)
+    def percent(x, width):
+        return f"{'-':>{width}s}" if x is None else f"{x:>{width}.1%}"
 
-    lines.append(line("real test images", "-", real, None, None))
-    for name in TABLES[kind][0]:
-        for seed in row_seeds(kind, name):
-            r = load_row(kind, name, seed, results, epochs)
-            if r is None:
-                lines.append(f"{name:32s} {seed:>4}   not run yet: make ablation")
-            else:
-                lines.append(line(name, seed, r["quality"], r["steps/s"], r["seconds"]))
+    def line(name, seed, v, steps_per_s=None, seconds=None):   # v: {measure: value}
+        acc = f"{percent(v['label acc'], 9)} {percent(v.get('worst digit'), 6)} " if conditional else ""
+        speed = f"{steps_per_s:>7.0f} {seconds / 60:>5.1f}m" if steps_per_s else f"{'-':>7s} {'-':>6s}"
+        return (f"{name:36s} {seed:>4} {v['score']:>6.2f} {v['top class']:>6.1%} {v['rarest class']:>6.1%} "
+                f"{v['FD']:>7.2f} " + acc + speed)
+
+    def measured(quality):
+        return {key: value(quality, key) for key in MEASURES[kind]}
+
+    def rows_of(names):
+        for name in names:
+            for seed in row_seeds(kind, name):
+                r = load_row(kind, name, seed, results, epochs)
+                if r is None:
+                    lines.append(f"{name:36s} {seed:>4}   not run yet: make ablation")
+                else:
+                    lines.append(line(name, seed, measured(r["quality"]), r["steps/s"], r["seconds"]))
+            summary = seed_summary(kind, name, results, epochs) if len(row_seeds(kind, name)) > 1 else None
+            if summary:
+                lines.append(line("  mean", "", {key: mean for key, (mean, _, _) in summary.items()}))
+                lines.append(line("  spread (highest - lowest)", "",
+                                  {key: high - low for key, (_, low, high) in summary.items()}))
+
+    lines.append(line("real test images", "-", measured(real)))
+    rows_of(TABLES[kind][0])
+    if LOO_ROWS[kind]:
+        lines += ["", "leave one out: the final settings without one kept change", "-" * len(head)]
+        rows_of(LOO_ROWS[kind])
     return "\n".join(lines)
 
 
@@ -236,7 +335,7 @@ def compare_with_row(kind, quality, seed, results=None, epochs=ABLATION_EPOCHS) 
     On the machine and TensorFlow version that made the table, the same code and seed give the
     same numbers bit for bit. On another CPU (or TensorFlow), XLA's float rounding differs, the
     training takes another path, and the numbers move by about as much as changing the seed does:
-    the table's two final seeds show that spread (two seeds give only a rough idea of it).
+    the table's three final seeds show that spread (three seeds give only a rough idea of it).
     """
     name = final_row(kind)
     rows = {s: load_row(kind, name, s, results, epochs) for s in FINAL_SEEDS}

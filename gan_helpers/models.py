@@ -132,16 +132,32 @@ class MinibatchStdDev(layers.Layer):
 
 
 def build_mlp_generator(n_noise=128, n_hidden=256, n_input=28 * 28, n_class=0,
-                        activation="relu", init="note", batch_norm=False):
+                        activation="relu", init="note", batch_norm=False, conditional_batch_norm=False):
     """Notebook 1's generator with choices: hidden sizes (an int or a list), activation,
-    weight initialisation, batch normalisation, a label input."""
+    weight initialisation, batch normalisation, a label input.
+
+    ``conditional_batch_norm`` (conditional, with ``batch_norm``): each batch normalisation's scale and
+    shift are computed from the label (de Vries et al. 2017; Miyato & Koyama 2018 use it in the generator
+    beside the projection discriminator), so the label steers every layer, not only the first. They start
+    as the plain layer's (scale 1, shift 0).
+    """
     _allowed("activation", activation, ACTIVATIONS)  # refused before any layer is made
+    if conditional_batch_norm and not (n_class and batch_norm):
+        raise SettingsError("conditional_batch_norm needs a conditional generator with batch_norm; "
+                            "set it only for kind 'cgan' with 'batch_norm': True")
     kernel_init = _kernel_init(init)
     inputs = _inputs("noise", n_noise, n_class)
     x = layers.Concatenate(name="noise_and_label")(inputs) if n_class else inputs[0]
     for i, size in enumerate(_hidden_sizes(n_hidden)):
         x = layers.Dense(size, kernel_initializer=kernel_init, name="hidden" if i == 0 else f"hidden_{i + 1}")(x)
-        x = layers.BatchNormalization()(x) if batch_norm else x
+        if conditional_batch_norm:
+            x = layers.BatchNormalization(center=False, scale=False)(x)
+            scale = layers.Dense(size, kernel_initializer="zeros", bias_initializer="ones",
+                                 name=f"label_scale_{i + 1}")(inputs[1])
+            shift = layers.Dense(size, kernel_initializer="zeros", name=f"label_shift_{i + 1}")(inputs[1])
+            x = layers.Add()([layers.Multiply()([x, scale]), shift])
+        elif batch_norm:
+            x = layers.BatchNormalization()(x)
         x = _activation(activation)(x)
     image = layers.Dense(n_input, activation="sigmoid", kernel_initializer=kernel_init, name="image")(x)
     return keras.Model(inputs if n_class else inputs[0], image, name="generator")
@@ -316,7 +332,8 @@ def build_from_settings(settings):
         shape = dict(n_hidden=need("n_hidden"), n_input=n_input, n_class=n_class,
                      activation=need("activation"), init=need("init"))
         dropout = need("dropout")
-        return (build_mlp_generator(n_noise, batch_norm=settings.get("batch_norm", False), **shape),
+        return (build_mlp_generator(n_noise, batch_norm=settings.get("batch_norm", False),
+                                    conditional_batch_norm=settings.get("conditional_batch_norm", False), **shape),
                 build_mlp_discriminator(dropout=dropout, minibatch_std=settings.get("minibatch_std", False),
                                         spectral_norm=settings.get("spectral_norm", False),
                                         projection=settings.get("projection", False), **shape))

@@ -132,4 +132,15 @@ def test_sample_quality_on_real_and_collapsed_images(trained, mnist):
     assert sum(real["shares"]) == pytest.approx(1.0) and len(real["shares"]) == 10
     one = classifier.sample_quality(model, np.repeat(mnist.x_test[:1], 500, axis=0), real_features)
     assert one["top class"] == 1.0 and one["rarest class"] == 0.0 and one["label acc"] is None
+    assert one["label acc per digit"] is None
+    # per digit: the mean over digits, weighted by how often each was asked for, is the overall accuracy
+    asked = mnist.y_test[:5000].argmax(1)
+    per_digit = np.array(real["label acc per digit"])
+    assert len(per_digit) == 10 and per_digit.min() >= 0.9
+    assert np.dot(per_digit, np.bincount(asked, minlength=10)) / 5000 == pytest.approx(real["label acc"])
+    # asking for 7 where the images show 1: digit 7 is 0 %, the digit 1 images asked as 1 stay right
+    ones = mnist.x_test[:5000][asked == 1][:100]
+    wrong = classifier.sample_quality(model, ones, real_features, np.array([7] * 50 + [1] * 50))
+    assert wrong["label acc per digit"][7] <= 0.02 and wrong["label acc per digit"][1] >= 0.97
+    assert wrong["label acc per digit"][0] is None
     assert one["FD"] > 20 * real["FD"], "a collapsed set is far from the real one"

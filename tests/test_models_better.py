@@ -282,3 +282,39 @@ def test_new_options_are_in_the_settings_and_rebuild(change):
     names = [layer.name for layer in D.layers]
     assert ("sn_hidden" in names) == bool(change.get("spectral_norm"))
     assert ("label_embedding" in names) == bool(change.get("projection"))
+
+
+def test_conditional_batch_norm_starts_as_plain_batch_norm_and_lets_the_label_scale_each_layer():
+    G = models.build_mlp_generator(8, [16, 32], n_class=10, activation="leaky_relu", init="glorot",
+                                   batch_norm=True, conditional_batch_norm=True)
+    names = [layer.name for layer in G.layers]
+    assert {"label_scale_1", "label_shift_1", "label_scale_2", "label_shift_2"} <= set(names)
+    z = tf.random.stateless_normal((6, 8), seed=(1, 1))
+    y = tf.one_hot([0, 1, 2, 3, 4, 5], 10)
+    keras.utils.set_random_seed(3)
+    plain = models.build_mlp_generator(8, [16, 32], n_class=10, activation="leaky_relu", init="glorot",
+                                       batch_norm=True)
+    # same hidden kernels: at the start (scale 1, shift 0) both generators draw the same images
+    for name in ("hidden", "hidden_2", "image"):
+        G.get_layer(name).set_weights(plain.get_layer(name).get_weights())
+    np.testing.assert_allclose(G([z, y], training=False), plain([z, y], training=False), atol=1e-6)
+    G.get_layer("label_shift_2").kernel.assign(tf.random.stateless_normal((10, 32), seed=(2, 2)))
+    moved = G([z, y], training=False)
+    assert not np.allclose(moved, plain([z, y], training=False), atol=1e-4)
+    with pytest.raises(models.SettingsError, match="conditional_batch_norm needs a conditional generator"):
+        models.build_mlp_generator(8, 16, n_class=0, batch_norm=True, conditional_batch_norm=True)
+
+
+@pytest.mark.parametrize("kind, changes", [
+    ("cgan", {"projection": True, "conditional_batch_norm": True, "dropout": 0.0}),   # notebook 3's final
+    ("gan", {"spectral_norm": True}),
+])
+def test_issue_16_options_rebuild_the_same_models_from_their_settings(kind, changes, tmp_path):
+    """The slider and `python -m gan_helpers sample --checkpoint checkpoints/cgan-better` rebuild from settings."""
+    settings = _settings(kind, "mlp", **changes)
+    saved, (images, verdicts) = _save(settings, tmp_path / "ckpt")
+    again_images, again_verdicts = _rebuild_and_restore(json.loads(json.dumps(settings)), saved)
+    np.testing.assert_array_equal(again_images, images)
+    np.testing.assert_array_equal(again_verdicts, verdicts)
+    plain = {key: value for key, value in settings.items() if key not in changes or key == "dropout"}
+    assert _restore_fails_or_outputs_differ(plain, saved, (images, verdicts)), "the options are part of the model"
