@@ -29,14 +29,18 @@ def nb():
     return nbformat.read(NB3, as_version=4)
 
 
-def test_every_row_is_a_job_the_final_and_leave_one_out_rows_with_three_seeds():
+def test_every_row_is_a_job_the_final_rows_with_three_seeds_and_leave_one_out_with_its_seeds():
     found = ablation.jobs()
+    assert experiments.FINAL_SEEDS == (42, 7, 1) and experiments.LOO_SEEDS[0] == 42
     for kind, (rows, final) in experiments.TABLES.items():
         for name in experiments.all_rows(kind):
-            seeds = [s for k, n, s in found if (k, n) == (kind, name)]
-            several = name == experiments.final_row(kind) or name in experiments.LOO_ROWS[kind]
-            assert seeds == ([42, 7, 1] if several else [42])
-    assert len(found) == sum(len(experiments.all_rows(kind)) + 2 * (len(experiments.LOO_ROWS[kind]) + 1)
+            seeds = tuple(s for k, n, s in found if (k, n) == (kind, name))
+            if name == experiments.final_row(kind):
+                assert seeds == experiments.FINAL_SEEDS
+            else:
+                assert seeds == (experiments.LOO_SEEDS if name in experiments.LOO_ROWS[kind] else (42,))
+    assert len(found) == sum(len(experiments.all_rows(kind)) + len(experiments.FINAL_SEEDS) - 1
+                             + len(experiments.LOO_ROWS[kind]) * (len(experiments.LOO_SEEDS) - 1)
                              for kind in experiments.TABLES)
 
 
@@ -53,21 +57,24 @@ def test_leave_one_out_undoes_each_kept_change_and_keeps_every_other():
         for name, settings in loo.items():
             differ = {key for key in final if settings.get(key) != final[key]}
             assert differ, f"{name} is not the final settings"
-            assert name.startswith("final without ")
+            assert name.startswith("without ")
         assert len(set(map(lambda d: json.dumps(d, sort_keys=True), loo.values()))) == len(loo), "no two alike"
     gan = experiments.LOO_ROWS["gan"]
     without = {key: value for key, value in experiments.FINAL_GAN.items() if key != "minibatch_std"}
-    assert gan["final without minibatch std in D"] == without      # the builder's default: no minibatch std
-    assert gan["final without 3 layers, batch norm in G"] == dict(
+    assert gan["without minibatch std in D"] == without      # the builder's default: no minibatch std
+    assert gan["without 3 layers, batch norm in G"] == dict(
         {key: value for key, value in experiments.FINAL_GAN.items() if key != "batch_norm"}, n_hidden=256)
-    assert gan["final without Glorot init"]["init"] == "note"
+    assert gan["without Glorot init"]["init"] == "note"
     cgan = experiments.LOO_ROWS["cgan"]
     # the conditional GAN starts with Glorot init (notebook 2's Keras default): nothing to undo
-    assert "final without Glorot init" not in cgan and experiments.NOTE_CGAN["init"] == "glorot"
-    assert cgan["final without Adam beta_1 = 0.5"]["beta_1"] == experiments.NOTE_CGAN["beta_1"] == 0.9
+    assert "without Glorot init" not in cgan and experiments.NOTE_CGAN["init"] == "glorot"
+    assert cgan["without Adam beta_1 = 0.5"]["beta_1"] == experiments.NOTE_CGAN["beta_1"] == 0.9
     # undoing the last change gives the row before it: they share one result
-    assert cgan["final without projection discriminator"] == experiments.CGAN_ROWS["+ Adam lr 0.001 (the note's)"]
-    assert gan["final without Adam lr 0.0004 (both)"] == experiments.GAN_ROWS["+ EMA of G's weights"]
+    assert cgan["without conditional batch norm in G"] == experiments.CGAN_ROWS["+ projection discriminator"]
+    assert "projection" not in cgan["without projection discriminator"]
+    for settings in list(cgan.values()) + list(gan.values()):   # every row builds (no batch norm: no conditional one)
+        experiments.models.build_from_settings(dict(settings, n_hidden=[8, 8] if settings["n_hidden"] != 256 else 8))
+    assert gan["without Adam lr 0.0008 (both)"] == experiments.GAN_ROWS["+ EMA of G's weights"]
 
 
 def _ablation(*args, **env):
@@ -158,9 +165,11 @@ def test_compare_with_row_says_what_a_difference_means(tmp_path):
 
     same = experiments.compare_with_row("gan", quality, 42, results=tmp_path)
     assert same.splitlines()[-1].startswith("identical to the table's row")
-    seven = experiments.load_row("gan", name, 7, results=tmp_path)["quality"]["score"]
+    others = [experiments.load_row("gan", name, seed, results=tmp_path)["quality"]["score"]
+              for seed in experiments.FINAL_SEEDS if seed != 42]
     score_line = [line for line in same.splitlines() if line.startswith("score ")][0]
-    assert score_line.split()[-1] == f"{abs(seven - quality['score']):.4f}"      # the seed spread
+    # the seed spread: the other final seed farthest from this one
+    assert score_line.split()[-1] == f"{max(abs(other - quality['score']) for other in others):.4f}"
 
     moved = dict(quality, score=quality["score"] - 0.08)
     unexpected = experiments.compare_with_row("gan", moved, 42, results=tmp_path)
