@@ -283,8 +283,7 @@ def main(argv=None) -> int:
                 "finite": nonfinite == 0, "nonfinite steps": nonfinite,
                 "first nonfinite step": None if first_bad < 0 else first_bad,
                 "images finite": images_finite,
-                # results.json's measures (sample_quality's per-digit accuracy is not among them)
-                **{key: quality[key] for key in ("score", "top class", "rarest class", "shares", "FD", "label acc")},
+                **{key: quality[key] for key in note_tf1.QUALITY_KEYS},
                 "grid": note_tf1.grid_name(config, steps, seed),
             }
             assert tuple(run) == note_tf1.RUN_KEYS, tuple(run)

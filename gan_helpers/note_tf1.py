@@ -39,11 +39,13 @@ SEED = 42
 SAMPLES = 10000          # images scored per run (as notebook 3's measure), noise drawn after np.random.seed(1)
 SAMPLE_SEED = 1
 
+# The sample measures results.json keeps of ``classifier.sample_quality`` (not its per-digit accuracy).
+QUALITY_KEYS = ("score", "top class", "rarest class", "shares", "FD", "label acc")
 # Keys of every run in results.json (``benchmarks/note_tf1.py`` writes them, a test checks them).
 RUN_KEYS = ("config", "script", "noise", "learning rate", "steps", "epochs", "full epochs", "seed",
             "seconds", "loop seconds", "steps/s", "process seconds", "last epoch", "last step",
             "epoch losses", "finite", "nonfinite steps", "first nonfinite step", "images finite",
-            "score", "top class", "rarest class", "shares", "FD", "label acc", "grid")
+            *QUALITY_KEYS, "grid")
 HEADER_KEYS = ("what", "cpu", "machine", "tensorflow", "num_train", "steps per epoch", "epochs how",
                "samples", "sample seed", "requested", "classifier", "data", "date", "command")
 
