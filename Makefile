@@ -1,6 +1,6 @@
 # Two commands are the whole set-up (see README.md):
 #   make lab        JupyterLab on the notebooks (creates .venv from the pip files first if needed)
-#   make test       every test: unit tests + nbval over the notebooks with a short GAN_EPOCHS
+#   make test       every test: unit tests + nbval over the notebooks with a short GAN_EPOCHS (GAN2D_STEPS for 00)
 #   make test-fast  the unit tests only (pytest -m "not slow"), no notebooks
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -14,6 +14,7 @@ PY := $(VENV)/bin/python
 VENV_OK := $(VENV)/.venv-complete
 STAMP := $(VENV)/.installed
 TEST_EPOCHS ?= 2
+TEST_STEPS_2D ?= 200
 TEST_RUN := .test-run
 PIP_NOISE := is ignored: it is neither a file nor a directory
 # Imported after pip, before .installed is written: what `make lab`, `make test`, `make handout` need.
@@ -92,13 +93,13 @@ lab: $(STAMP)
 # never overwrites the committed samples/ or a learner's checkpoints/.
 test: $(STAMP)
 	@rm -rf $(TEST_RUN) && mkdir -p $(TEST_RUN) && cp -r notebooks $(TEST_RUN)/
-	GAN_PROJECT_ROOT=$(abspath $(TEST_RUN)) GAN_EPOCHS=$(TEST_EPOCHS) $(PY) -m pytest tests $(TEST_RUN)/notebooks \
+	GAN_PROJECT_ROOT=$(abspath $(TEST_RUN)) GAN_EPOCHS=$(TEST_EPOCHS) GAN2D_STEPS=$(TEST_STEPS_2D) $(PY) -m pytest tests $(TEST_RUN)/notebooks \
 		--nbval-lax --nbval-current-env -p no:cacheprovider $(PYTEST_ARGS)
 
 # The fast tier: unit tests without the ones marked slow, and no notebooks.
 test-fast: $(STAMP)
 	@rm -rf $(TEST_RUN) && mkdir -p $(TEST_RUN)
-	GAN_PROJECT_ROOT=$(abspath $(TEST_RUN)) GAN_EPOCHS=$(TEST_EPOCHS) $(PY) -m pytest -m "not slow" tests \
+	GAN_PROJECT_ROOT=$(abspath $(TEST_RUN)) GAN_EPOCHS=$(TEST_EPOCHS) GAN2D_STEPS=$(TEST_STEPS_2D) $(PY) -m pytest -m "not slow" tests \
 		-p no:cacheprovider $(PYTEST_ARGS)
 
 clean:
@@ -162,6 +163,13 @@ CGAN_NOISE_ARGS ?=
 cgan-noise: ablation-epochs $(STAMP)
 	$(PY) benchmarks/cgan_noise.py $(CGAN_NOISE_ARGS)
 
+# Notebook 00's measured comparison (benchmarks/gan2d_coverage.py): mode coverage on the ring and the
+# grid for each loss/setting and three seeds, saved in benchmarks/gan2d/coverage.json for the notebook.
+COVERAGE_2D_ARGS ?=
+.PHONY: coverage-2d
+coverage-2d: $(STAMP)
+	$(PY) benchmarks/gan2d_coverage.py $(COVERAGE_2D_ARGS)
+
 .PHONY: cgan-noise
 
 # The note's own TF1 code (benchmarks/tf1_gan.py, tf1_cgan.py as transcribed), trained for 14,100 and
@@ -177,16 +185,17 @@ note-tf1: $(STAMP)
 
 # Re-execute the notebooks top to bottom from scratch and save them with their outputs (after a
 # change to code they show): the checkpoints they write are deleted first, so each saved notebook
-# holds a full training run. About 2 + 8 + 11 minutes here; NOTEBOOKS=01_gan.ipynb runs one.
+# holds a full training run. About 1 + 2 + 2 + 5 minutes here; NOTEBOOKS=01_gan.ipynb runs one.
 # TensorFlow's C-level log lines stay out of the saved outputs (capture_fd_output=False).
-NOTEBOOKS ?= 01_gan.ipynb 02_conditional_gan.ipynb 03_going_further.ipynb
+NOTEBOOKS ?= 00_gan_in_2d.ipynb 01_gan.ipynb 02_conditional_gan.ipynb 03_going_further.ipynb
+CHECKPOINTS_OF_00_gan_in_2d.ipynb :=
 CHECKPOINTS_OF_01_gan.ipynb := gan
 CHECKPOINTS_OF_02_conditional_gan.ipynb := cgan
 CHECKPOINTS_OF_03_going_further.ipynb := gan-better cgan-better
 .PHONY: notebooks
 notebooks: $(STAMP)
 	rm -rf $(foreach nb,$(NOTEBOOKS),$(addprefix checkpoints/,$(CHECKPOINTS_OF_$(nb))))
-	cd notebooks && env -u GAN_EPOCHS -u GAN_SEED -u GAN_PROJECT_ROOT ../$(VENV)/bin/jupyter nbconvert \
+	cd notebooks && env -u GAN_EPOCHS -u GAN_SEED -u GAN_PROJECT_ROOT -u GAN2D_STEPS ../$(VENV)/bin/jupyter nbconvert \
 		--to notebook --execute --inplace --ExecutePreprocessor.timeout=-1 \
 		--ExecutePreprocessor.store_widget_state=False \
 		--ExecutePreprocessor.extra_arguments='["--IPKernelApp.capture_fd_output=False"]' $(NOTEBOOKS)

@@ -14,6 +14,7 @@ EPOCHS_ENV = "GAN_EPOCHS"
 SEED_ENV = "GAN_SEED"
 DEFAULT_EPOCHS = 100  # the note's total_epoch
 DEFAULT_SEED = 42
+STEPS_2D_ENV = "GAN2D_STEPS"   # notebook 00's training steps (tests run it short)
 
 
 class EnvVarError(GanHelpersError):
@@ -44,3 +45,8 @@ def total_epoch(default: int = DEFAULT_EPOCHS) -> int:
 def seed(default: int = DEFAULT_SEED) -> int:
     """The notebooks' seed: ``$GAN_SEED`` (0 to 2**31 - 1), else ``default`` (42)."""
     return env_int(SEED_ENV, default, minimum=0, maximum=2**31 - 1, example=7)
+
+
+def steps_2d(default: int) -> int:
+    """Notebook 00's training steps: ``$GAN2D_STEPS`` (a whole number >= 10), else ``default``."""
+    return env_int(STEPS_2D_ENV, default, minimum=10, example=500)

@@ -126,9 +126,20 @@ class MinibatchStdDev(layers.Layer):
     deviation"; a simple form of Salimans et al. 2016's minibatch discrimination).
     """
 
+    def __init__(self, epsilon=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = epsilon
+
     def call(self, x):
-        spread = keras.ops.mean(keras.ops.std(x, axis=0))
+        if self.epsilon:   # sqrt(variance + epsilon): finite gradient where a feature is constant over the batch
+            per_feature = keras.ops.sqrt(keras.ops.var(x, axis=0) + self.epsilon)
+        else:              # the form notebook 3's runs were trained with (kept: its saved results stay reproducible)
+            per_feature = keras.ops.std(x, axis=0)
+        spread = keras.ops.mean(per_feature)
         return keras.ops.concatenate([x, keras.ops.ones_like(x[:, :1]) * spread], axis=1)
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}
 
 
 def build_mlp_generator(n_noise=128, n_hidden=256, n_input=28 * 28, n_class=0,

@@ -47,7 +47,10 @@ class NotebookClock:
         self.start = time.perf_counter()
 
     def summary(self, histories, n_images, full_images=FULL_MNIST) -> str:
+        """``n_images=None``: the notebook trains on no MNIST (notebook 00), so there is no full-set estimate."""
         total = time.perf_counter() - self.start
+        if n_images is None:
+            return f"this run: {format_duration(total)} on {describe()} (no MNIST here, so no full-set estimate)"
         trained = sum(h.seconds for h in histories)
         steps = sum(h.steps for h in histories)
         scale = full_images / n_images

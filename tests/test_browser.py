@@ -333,3 +333,266 @@ def test_browser_solutions_are_collapsed_until_clicked_and_the_animation_loads(l
         _wait(lambda: gif.evaluate("el => el.complete && el.naturalWidth") > 0, 30,
               "samples/gan/training.gif to load in the Markdown cell", log)
     assert SOLUTIONS_SHOT.stat().st_size > 10_000 and SOLUTION_OPEN_SHOT.stat().st_size > 10_000
+
+
+# -- notebook 00's live widget (gan_helpers.lab2d.Lab) ---------------------------------------------
+GAN2D_NOTEBOOK = ROOT / "notebooks" / "00_gan_in_2d.ipynb"
+GAN2D_SETUP_CALL = "config.steps_2d("            # the setup cell (imports, SEED)
+GAN2D_WIDGET_CALL = "lab = lab2d.Lab("           # the widget cell: lab = lab2d.Lab("ring", seed=SEED)
+GAN2D_SHOTS = {name: ARTIFACTS / f"browser-gan2d-{name}.png" for name in ("before", "during", "after")}
+GAN2D_REPORT = ARTIFACTS / "browser-gan2d.json"
+GAN2D_TARGET_STEP = 3000    # where the seed-42 ring run loses modes ("modes k/8" in the picture)
+GAN2D_FAST = 100            # steps/frame (the slider's maximum) on the way to the target step
+GAN2D_SETUP_S = 300         # the setup cell imports TensorFlow on a busy 2-core machine
+GAN2D_FRAMES_S = 180        # the first frames after play (graph tracing included)
+GAN2D_TRAIN_S = 1800        # play until the target step
+GAN2D_SETTLE_S = 60         # after pause: the frame being drawn arrives, then nothing
+GAN2D_QUIET_S = 2.5         # after pause nothing may change for this long
+STATUS_RE = re.compile(r"step (\d+)\s*·\s*([\d.]+) frames/s")
+
+
+@pytest.fixture
+def lab_gan2d(tmp_path):
+    """A throwaway project holding notebook 00, served by JupyterLab (short runs: GAN2D_STEPS=200)."""
+    _need_browser()
+    project = tmp_path / "project"
+    (project / "notebooks").mkdir(parents=True)
+    shutil.copy2(GAN2D_NOTEBOOK, project / "notebooks" / GAN2D_NOTEBOOK.name)
+    with _serving(project, tmp_path, GAN_PROJECT_ROOT=str(project), GAN2D_STEPS="200",
+                  GAN_SEED="42") as served:
+        yield served
+
+
+def _code_cell(page, panel, text: str):
+    from playwright.sync_api import expect
+
+    cell = panel.locator(".jp-Notebook .jp-CodeCell").filter(
+        has=page.locator(".jp-InputArea-editor", has_text=text))
+    expect(cell).to_have_count(1)
+    return cell
+
+
+def _run_cell(page, cell, timeout_s: float):
+    """Shift+Enter in ``cell``; returns once its prompt shows a new execution count."""
+    from playwright.sync_api import expect
+
+    cell.scroll_into_view_if_needed()
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    expect(cell.locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]"), timeout=timeout_s * 1000)
+
+
+def _cell_errors(cell) -> list:
+    errors = cell.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], '
+                          '.jp-OutputArea-output [data-mime-type="application/vnd.jupyter.stderr"], '
+                          ".jp-OutputArea-output pre:has-text('Traceback')")
+    return errors.all_inner_texts()
+
+
+class _Gan2dView:
+    """What the browser shows of the Lab widget: status step, frames/s figure, image src, frames seen."""
+
+    def __init__(self, page, cell):
+        self.page, self.cell = page, cell
+        self.image = cell.locator("img.widget-image")
+        self.status = cell.locator(".widget-html-content", has_text="frames/s")
+        self.play = cell.locator("button.widget-toggle-button", has_text=re.compile(r"^\s*(play|pause)\s*$"))
+        self.one_step = cell.locator("button.widget-button", has_text="one step")
+        self.speed = cell.locator(".widget-hslider").filter(
+            has=page.locator(".widget-label", has_text=re.compile(r"^steps/frame$")))
+
+    def watch_frames(self):
+        """Count every src change of the <img> in the page itself (polling from here may miss some)."""
+        self.image.evaluate("""(el) => {
+            window.__gan2dFrames = [];
+            new MutationObserver(() => window.__gan2dFrames.push([performance.now(), el.src]))
+                .observe(el, {attributes: true, attributeFilter: ['src']});
+        }""")
+
+    def page_ms(self) -> float:
+        return self.page.evaluate("performance.now()")
+
+    def frames_seen(self) -> list:
+        """[(ms, src)] of every src change since watch_frames()."""
+        return self.page.evaluate("window.__gan2dFrames || []")
+
+    def read(self):
+        """(step, frames/s shown, src), or None while the status line is not there yet."""
+        text = self.status.inner_text() if self.status.count() == 1 else ""
+        match = STATUS_RE.search(text)
+        if not match:
+            return None
+        return int(match.group(1)), float(match.group(2)), self.image.get_attribute("src")
+
+    def status_text(self) -> str:
+        return self.status.inner_text().strip()
+
+    def set_speed(self, value: int):
+        from playwright.sync_api import expect
+
+        readout = self.speed.locator(".widget-readout")
+        readout.click()
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.type(str(value))
+        self.page.keyboard.press("Enter")
+        expect(self.speed.get_by_role("slider")).to_have_attribute("aria-valuenow", _valuenow(value),
+                                                                   timeout=10_000)
+
+
+def _frame_rate(frames: list, from_ms: float, to_ms: float):
+    """Pictures the <img> received per second between two page times (None: too short to say)."""
+    n = sum(from_ms <= t < to_ms for t, _ in frames)
+    return round(n / ((to_ms - from_ms) / 1000), 2) if to_ms - from_ms >= 1000 else None
+
+
+def _shoot(page, cell, path: Path):
+    cell.locator(".jp-OutputArea-output").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(path))
+
+
+@pytest.mark.slow
+def test_browser_jupyterlab_gan2d_lab_plays_and_pauses(lab_gan2d):
+    """Notebook 00's Lab in a real browser: the picture is redrawn while "play" trains in the
+    background thread, the status step rises past GAN2D_TARGET_STEP, and after "pause" neither
+    the step nor the picture changes. The frame rate is measured and reported, never asserted."""
+    from playwright.sync_api import expect
+
+    base, token, log = lab_gan2d
+    ARTIFACTS.mkdir(exist_ok=True)
+    for path in (*GAN2D_SHOTS.values(), GAN2D_REPORT):
+        path.unlink(missing_ok=True)
+    report = {"target_step": GAN2D_TARGET_STEP}
+    with _open_notebook(base, token, GAN2D_NOTEBOOK.name) as (page, panel):
+        expect(panel.locator(".jp-KernelName")).to_have_text(re.compile(r"Python"),
+                                                              timeout=KERNEL_READY_S * 1000)
+        idle = panel.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+        expect(idle).to_have_count(1, timeout=KERNEL_READY_S * 1000)
+
+        # Only the setup cell and the widget cell (the training cells would take minutes).
+        setup = _code_cell(page, panel, GAN2D_SETUP_CALL)
+        _run_cell(page, setup, GAN2D_SETUP_S)
+        expect(idle).to_have_count(1, timeout=GAN2D_SETUP_S * 1000)
+        assert not _cell_errors(setup), f"the setup cell printed errors:\n{_cell_errors(setup)}"
+
+        cell = _code_cell(page, panel, GAN2D_WIDGET_CALL)
+        _run_cell(page, cell, GAN2D_SETUP_S)
+        view = _Gan2dView(page, cell)
+        expect(view.image).to_have_count(1, timeout=GAN2D_SETUP_S * 1000)
+        expect(view.image).to_have_attribute("src", re.compile(r"^(blob:|data:image/png)"),
+                                             timeout=GAN2D_SETUP_S * 1000)
+        _wait(lambda: view.image.evaluate("el => el.complete && el.naturalWidth") > 0, 60,
+              "the Lab's picture to load", log)
+        expect(view.play).to_have_count(1)
+        expect(view.play).to_have_text(re.compile(r"^\s*play\s*$"))
+        expect(idle).to_have_count(1, timeout=GAN2D_SETUP_S * 1000)
+        assert not _cell_errors(cell), f"the widget cell printed errors:\n{_cell_errors(cell)}"
+
+        start = _wait(view.read, 60, "the Lab's status line 'step N · F frames/s'", log)
+        report["status_before"] = view.status_text()
+        assert start[0] == 0, f"a new Lab should be at step 0: {report['status_before']!r}"
+        _shoot(page, cell, GAN2D_SHOTS["before"])
+        sizes = cell.locator(".jp-OutputArea-output").first.evaluate(
+            "el => ({scrollWidth: el.scrollWidth, clientWidth: el.clientWidth})")
+        report["output_area"] = sizes
+
+        # Play at the default steps/frame: the step rises and the picture changes (twice at least).
+        view.watch_frames()
+        t_play = time.monotonic()
+        view.play.click()
+        expect(view.play).to_have_text(re.compile(r"^\s*pause\s*$"), timeout=30_000)
+        fps_shown, srcs = [], {start[2]}
+
+        def progressed():
+            now = view.read()
+            if now:
+                srcs.add(now[2])
+                if now[0] > start[0] and now[1] > 0:
+                    fps_shown.append(now[1])
+            return now and now[0] > start[0] and len(srcs) >= 3 and now
+        during = _wait(progressed, GAN2D_FRAMES_S, "the step to rise and the picture to change twice", log)
+        report["kernel_idle_while_playing"] = idle.count() == 1
+        # A few seconds at the default speed, for the frame rate a learner sees first.
+        t0, s0, ms0 = time.monotonic(), during[0], view.page_ms()
+        while time.monotonic() - t0 < 8:
+            now = view.read()
+            if now and now[1] > 0:
+                fps_shown.append(now[1])
+            time.sleep(0.5)
+        now, ms1 = view.read(), view.page_ms()
+        default_speed = {"steps_per_frame": int(float(view.speed.get_by_role("slider").get_attribute("aria-valuenow"))),
+                         "frames_per_s_shown": fps_shown[-1] if fps_shown else None,
+                         "steps_per_s": round((now[0] - s0) / (time.monotonic() - t0), 1)}
+        default_speed["frames_per_s_seen_by_browser"] = _frame_rate(view.frames_seen(), ms0, ms1)
+        _shoot(page, cell, GAN2D_SHOTS["during"])
+        report["status_during"] = view.status_text()
+
+        # Faster to the target step (the slider reaches the kernel while training runs).
+        view.set_speed(GAN2D_FAST)
+        fast_fps = []
+        t1, s1, ms2 = time.monotonic(), view.read()[0], view.page_ms()
+
+        def reached():
+            now = view.read()
+            if now and now[1] > 0:
+                fast_fps.append(now[1])
+            return now and now[0] >= GAN2D_TARGET_STEP and now
+        after = _wait(reached, GAN2D_TRAIN_S, f"the status to say step >= {GAN2D_TARGET_STEP}", log, interval_s=1)
+        t_reached, ms3 = time.monotonic(), view.page_ms()
+        fast_speed = {"steps_per_frame": GAN2D_FAST,
+                      "frames_per_s_shown": fast_fps[-1] if fast_fps else None,
+                      "frames_per_s_shown_median": sorted(fast_fps)[len(fast_fps) // 2] if fast_fps else None,
+                      "steps_per_s": round((after[0] - s1) / (t_reached - t1), 1)}
+        frames = view.frames_seen()
+        fast_speed["frames_per_s_seen_by_browser"] = _frame_rate(frames, ms2, ms3)
+        _shoot(page, cell, GAN2D_SHOTS["after"])
+        report["status_after"] = view.status_text()
+
+        # Pause: the frame being drawn may still arrive; after that nothing changes.
+        view.play.click()
+        expect(view.play).to_have_text(re.compile(r"^\s*play\s*$"), timeout=30_000)
+        t_pause = time.monotonic()
+        stable = {"last": None, "since": time.monotonic()}
+
+        def settled():
+            now = view.read()
+            key = now and (now[0], now[2])
+            if key != stable["last"]:
+                stable.update(last=key, since=time.monotonic())
+            return now and time.monotonic() - stable["since"] >= 1.0 and now
+        paused = _wait(settled, GAN2D_SETTLE_S, "the Lab to stop after pause", log, interval_s=0.1)
+        report["settle_after_pause_s"] = round(time.monotonic() - t_pause, 2)
+        n_frames = len(view.frames_seen())
+        time.sleep(GAN2D_QUIET_S)
+        still = view.read()
+        assert still[0] == paused[0], f"the step kept rising after pause: {paused[0]} -> {still[0]}"
+        assert still[2] == paused[2], "the picture kept changing after pause"
+        assert len(view.frames_seen()) == n_frames, "the <img> got new pictures after pause"
+
+        # While paused, "one step" trains exactly one G step and redraws.
+        view.one_step.click()
+        stepped = _wait(lambda: (now := view.read()) and now[0] == paused[0] + 1 and now[2] != paused[2] and now,
+                        60, f"'one step' to show step {paused[0] + 1} and a new picture", log)
+        assert not _cell_errors(cell), f"the widget cell printed errors:\n{_cell_errors(cell)}"
+
+    elapsed = t_reached - t_play
+    first_ms = frames[0][0] if frames else 0
+    browser_fps = (len(frames) - 1) / ((frames[-1][0] - first_ms) / 1000) if len(frames) > 1 else None
+    report.update({
+        "steps_reached": after[0], "steps_after_pause": paused[0], "step_after_one_step": stepped[0],
+        "elapsed_play_to_target_s": round(elapsed, 1),
+        "steps_per_s_overall": round((after[0] - start[0]) / elapsed, 1),
+        "default_speed": default_speed, "fast_speed": fast_speed,
+        "frames_seen_by_browser": len(frames),
+        "frames_per_s_seen_by_browser": round(browser_fps, 2) if browser_fps else None,
+        "distinct_images_in_first_phase": len(srcs),
+    })
+    GAN2D_REPORT.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(f"\ngan2d Lab in Chromium: step {after[0]} after {elapsed:.1f} s of play "
+          f"({report['steps_per_s_overall']} steps/s overall); "
+          f"{default_speed['steps_per_frame']} steps/frame: {default_speed['frames_per_s_shown']} frames/s shown, "
+          f"{default_speed['frames_per_s_seen_by_browser']} pictures/s seen, {default_speed['steps_per_s']} steps/s; "
+          f"{GAN2D_FAST} steps/frame: {fast_speed['frames_per_s_shown_median']} frames/s shown (median), "
+          f"{fast_speed['frames_per_s_seen_by_browser']} pictures/s seen, {fast_speed['steps_per_s']} steps/s; "
+          f"browser saw {len(frames)} pictures ({report['frames_per_s_seen_by_browser']} /s)")
+    for path in GAN2D_SHOTS.values():
+        assert path.stat().st_size > 10_000, path

@@ -78,6 +78,10 @@ ALLOWED = {
         ("1e-8", "epsilon", "Adam epsilon: TF1 AdamOptimizer's default, a setting"),
         ("98%", "이상이어야", "the accuracy the classifier must reach to be used: a threshold, not a result"),
     ],
+    "00_gan_in_2d.ipynb": [
+        ("0.0002", "노트의 0.0002", "the note's learning rate, against which this notebook's default is set: a setting"),
+        ("5.1", "VEEGAN", "a section number of the VEEGAN paper, where the coverage measure is defined"),
+    ],
     "03_going_further.ipynb": [
         ("0.01", "표준편차", "the note's initial weight stddev: a setting"),
         ("30%", "쯤이면", "an illustrative share, in the explanation of top class: not a result"),

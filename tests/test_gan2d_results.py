@@ -1,0 +1,62 @@
+"""benchmarks/gan2d/coverage.json, the table notebook 00 reads: made by today's code, whole, and self-consistent.
+
+A change to ``gan2d.COVERAGE_ROWS`` (or the seeds, steps, data sets) without ``make coverage-2d`` leaves
+the notebook printing a table of settings that no longer exist; these tests fail then.
+"""
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from gan_helpers import gan2d
+
+
+@pytest.fixture(scope="module")
+def results():
+    return gan2d.load_coverage()
+
+
+def test_the_saved_comparison_has_the_rows_seeds_and_steps_of_the_code(results):
+    assert results["rows"] == gan2d.COVERAGE_ROWS
+    assert results["seeds"] == list(gan2d.COVERAGE_SEEDS) and results["data"] == list(gan2d.COVERAGE_DATA)
+    assert results["steps"] == gan2d.COVERAGE_STEPS and results["every"] == gan2d.COVERAGE_EVERY
+    expected = {f"{d}|{r}|{s}" for d in gan2d.COVERAGE_DATA for r in gan2d.COVERAGE_ROWS for s in gan2d.COVERAGE_SEEDS}
+    assert set(results["runs"]) == expected
+    assert results["cpu"] and results["tensorflow"], "a figure without its machine is not comparable"
+
+
+def test_every_run_is_traced_to_its_end_and_the_final_numbers_are_the_last_trace_point(results):
+    for key, run in results["runs"].items():
+        data, row, seed = key.split("|")
+        assert run["data"] == data and run["seed"] == int(seed) and run["settings"] == gan2d.COVERAGE_ROWS[row]
+        steps = [t["step"] for t in run["trace"]]
+        assert steps == list(range(gan2d.COVERAGE_EVERY, gan2d.COVERAGE_STEPS + 1, gan2d.COVERAGE_EVERY)), key
+        final = run["final"]
+        assert final["of"] == len(gan2d.mode_centres(data))
+        assert (final["modes"], round(final["high_quality"], 4)) == (run["trace"][-1]["modes"], run["trace"][-1]["high_quality"])
+        assert sum(final["per_mode"]) == round(final["high_quality"] * gan2d.COVERAGE_SAMPLES), key
+        assert final["modes"] == sum(1 for n in final["per_mode"] if n >= 1), key
+
+
+def test_the_table_shows_each_seed_and_the_mean(results):
+    table = gan2d.coverage_table(results)
+    for row in gan2d.COVERAGE_ROWS:
+        assert table.count(row) == len(gan2d.COVERAGE_DATA)
+    ring = [results["runs"][f"ring|minimax loss|{s}"]["final"]["modes"] for s in gan2d.COVERAGE_SEEDS]
+    line = next(l for l in table.splitlines() if l.strip().startswith("minimax loss"))
+    assert f"{sum(ring) / len(ring):.1f}" in line and " ".join(f"{m:>4d}" for m in ring) in line
+
+
+def test_trials_cannot_overwrite_the_saved_comparison(tmp_path):
+    script = ROOT / "benchmarks" / "gan2d_coverage.py"
+    refused = subprocess.run([sys.executable, str(script), "--steps", "200"], capture_output=True, text=True)
+    assert refused.returncode == 2 and "write trials elsewhere with --out" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) <= 3   # argparse's usage line + the one-line reason
+
+
+def test_a_missing_comparison_names_the_command_that_makes_it(tmp_path):
+    with pytest.raises(gan2d.Gan2dError) as info:
+        gan2d.load_coverage(tmp_path / "coverage.json")
+    assert "make coverage-2d" in str(info.value) and "\n" not in str(info.value)
