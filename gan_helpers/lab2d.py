@@ -44,7 +44,7 @@ class Lab(W.VBox):
         self.loss = W.Dropdown(options=gan2d.LOSSES, value=loss, description="G loss")
         self.seed = W.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed", layout=W.Layout(width="170px"))
         self.beta_1 = W.Dropdown(options=[("0.9 (note)", 0.9), ("0.5 (notebook 3)", 0.5)], value=beta_1,
-                                 description="Adam beta_1")
+                                 description="Adam beta_1", style={"description_width": "initial"})
         self.minibatch_std = W.Checkbox(value=minibatch_std, description="minibatch std in D")
         self.d_lr = W.FloatLogSlider(value=d_lr, base=10, min=-5, max=-1, step=0.25, description="D lr",
                                      readout_format=".0e")

@@ -274,6 +274,13 @@ def _d_star(model, points, bandwidth=None, n=5000):
         return p_data / (p_data + p_g), p_data, p_g
 
 
+def _value(d_real, d_fake) -> float:
+    """V(D, G) estimated from D's answers: mean log D(x) over real points + mean log(1 - D(G(z))) over generated ones."""
+    d_real = np.clip(np.nan_to_num(d_real, nan=0.5), 1e-7, 1 - 1e-7)
+    d_fake = np.clip(np.nan_to_num(d_fake, nan=0.5), 1e-7, 1 - 1e-7)
+    return float(np.mean(np.log(d_real)) + np.mean(np.log(1 - d_fake)))
+
+
 def plot_optimal_d(model, n=1000, bandwidth=None):
     """D*(x) = p_data / (p_data + p_g) beside the trained D(x), both at ``n`` real and ``n`` generated points.
 
@@ -314,7 +321,9 @@ def plot_optimal_d(model, n=1000, bandwidth=None):
     known = ~np.isnan(star)          # D* is 0/0 where neither density reaches
     numbers = {"mean D* on real": float(np.nanmean(star[:n])), "mean D on real": float(trained[:n].mean()),
                "mean D* on generated": float(np.nanmean(star[n:])), "mean D on generated": float(trained[n:].mean()),
-               "mean |D - D*|": float(np.abs(trained - star)[known].mean()), "points without D*": int((~known).sum())}
+               "mean |D - D*|": float(np.abs(trained - star)[known].mean()), "points without D*": int((~known).sum()),
+               "V(D, G) with the trained D": _value(trained[:n], trained[n:]),
+               "V(D*, G)": _value(star[:n], star[n:]), "-log 4 (V when p_g = p_data)": float(-np.log(4.0))}
     return fig, numbers
 
 

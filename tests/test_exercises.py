@@ -105,3 +105,13 @@ def test_the_opening_box_states_the_run_times_the_last_cell_printed(path):
     assert run and full, f"{path.name}: the last cell printed {printed!r}"
     assert _korean(run.group(1)) in box and "약 " + _korean(full.group(1)) in box, (
         f"{path.name}: the box should say {_korean(run.group(1))} and 약 {_korean(full.group(1))}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_prose_line_starts_with_a_step_number(path):
+    """``#5와 ...`` at the start of a line is a heading to some Markdown renderers (the handout's did): start such a
+    sentence with another word."""
+    nb = nbformat.read(path, as_version=4)
+    bad = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()
+           if re.match(r"\s*#\d", line)]
+    assert not bad, bad
