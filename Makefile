@@ -85,7 +85,7 @@ $(STAMP): pyproject.toml requirements.txt
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 \
-		--LabApp.default_url=/lab/tree/notebooks/01_gan.ipynb \
+		--LabApp.default_url=/lab/tree/notebooks/00_gan_in_2d.ipynb \
 		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # nbval runs on a copy of the notebooks, and GAN_PROJECT_ROOT points the notebooks and the tests

@@ -143,13 +143,19 @@ def lab(tmp_path):
     _need_browser()
     from tiny_checkpoint import make_checkpoint
 
-    project = tmp_path / "project"
-    (project / "notebooks").mkdir(parents=True)
-    shutil.copy2(NOTEBOOK, project / "notebooks" / NOTEBOOK.name)
+    project = _throwaway_project(tmp_path, NOTEBOOK)
     make_checkpoint(project / "checkpoints" / "cgan", "cgan")
     # GAN_PROJECT_ROOT: the notebook's paths.checkpoint_dir("cgan") is the tiny one
     with _serving(project, tmp_path, GAN_PROJECT_ROOT=str(project)) as served:
         yield served
+
+
+def _throwaway_project(tmp_path: Path, notebook: Path) -> Path:
+    """tmp_path/project/notebooks/ holding a copy of ``notebook``; returns the project folder."""
+    project = tmp_path / "project"
+    (project / "notebooks").mkdir(parents=True)
+    shutil.copy2(notebook, project / "notebooks" / notebook.name)
+    return project
 
 
 @contextlib.contextmanager
@@ -355,9 +361,7 @@ STATUS_RE = re.compile(r"step (\d+)\s*·\s*([\d.]+) frames/s")
 def lab_gan2d(tmp_path):
     """A throwaway project holding notebook 00, served by JupyterLab (short runs: GAN2D_STEPS=200)."""
     _need_browser()
-    project = tmp_path / "project"
-    (project / "notebooks").mkdir(parents=True)
-    shutil.copy2(GAN2D_NOTEBOOK, project / "notebooks" / GAN2D_NOTEBOOK.name)
+    project = _throwaway_project(tmp_path, GAN2D_NOTEBOOK)
     with _serving(project, tmp_path, GAN_PROJECT_ROOT=str(project), GAN2D_STEPS="200",
                   GAN_SEED="42") as served:
         yield served
