@@ -60,3 +60,20 @@ def test_a_missing_comparison_names_the_command_that_makes_it(tmp_path):
     with pytest.raises(gan2d.Gan2dError) as info:
         gan2d.load_coverage(tmp_path / "coverage.json")
     assert "make coverage-2d" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_the_animation_notebook_00_shows_is_the_one_its_run_wrote():
+    import re
+
+    import nbformat
+    from PIL import Image
+
+    nb = nbformat.read(ROOT / "notebooks" / "00_gan_in_2d.ipynb", as_version=4)
+    assert any("](../samples/gan2d/training.gif)" in c.source for c in nb.cells if c.cell_type == "markdown")
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    frames = re.search(r"(\d+) frames -> samples/gan2d/training\.gif \((\d+) KB\)", printed)
+    assert frames, "the GIF cell printed its frame count and size"
+    gif = ROOT / "samples" / "gan2d" / "training.gif"
+    with Image.open(gif) as image:
+        assert image.n_frames == int(frames.group(1))
+    assert gif.stat().st_size // 1024 == int(frames.group(2)), "the committed GIF is the saved run's"
