@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import numbers
 import time
 from pathlib import Path
 
@@ -239,7 +240,7 @@ class Gan2d:
 
     @d_steps.setter
     def d_steps(self, value):
-        if not (isinstance(value, (int, np.integer)) and 1 <= value <= 10):
+        if isinstance(value, bool) or not (isinstance(value, (int, np.integer)) and 1 <= value <= 10):
             raise Gan2dError(f"d_steps={value!r}: use a whole number of D steps per G step from 1 to 10")
         self._d_steps.assign(int(value))
 
@@ -247,7 +248,7 @@ class Gan2d:
         for rate, optimizer in ((d_lr, self.d_optimizer), (g_lr, self.g_optimizer)):
             if rate is None:
                 continue
-            if not (isinstance(rate, (int, float)) and 0 < rate <= 1):
+            if isinstance(rate, bool) or not (isinstance(rate, numbers.Real) and 0 < rate <= 1):
                 raise Gan2dError(f"learning rate {rate!r}: use a number above 0 and at most 1, e.g. 0.001")
             optimizer.learning_rate.assign(rate)
 

@@ -417,3 +417,15 @@ def test_a_trained_snapshot_differs_from_an_untrained_one():
     assert np.abs(trained["d_map"] - untrained["d_map"]).max() > 0.01
     second = np.asarray(view2d.render(trained, model.history))
     assert (first != second).any(axis=-1).mean() > 0.01               # over 1 % of the pixels changed
+
+
+def test_numpy_numbers_are_accepted_and_booleans_refused():
+    model = gan2d.Gan2d("gaussian", seed=3)
+    model.set_learning_rates(np.float32(0.002), np.float64(0.003))
+    assert model.learning_rates == pytest.approx((0.002, 0.003))
+    model.d_steps = np.int64(2)
+    assert model.d_steps == 2
+    with pytest.raises(gan2d.Gan2dError):
+        model.d_steps = True
+    with pytest.raises(gan2d.Gan2dError):
+        model.set_learning_rates(True)
