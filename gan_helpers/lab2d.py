@@ -158,11 +158,7 @@ class Lab(W.VBox):
     def _draw(self):
         with self._lock:
             model = self.model
-            coverage = model.coverage() if gan2d.mode_centres(model.data) is not None else None
-            if coverage is not None and (not self.coverage_history or self.coverage_history[-1]["step"] != model.step):
-                self.coverage_history.append({**coverage, "step": model.step})
-            snap = view2d.snapshot(model, self.real, coverage)
-            picture = view2d.render(snap, model.history, self.coverage_history or None)
+            snap, picture = view2d.capture(model, self.real, self.coverage_history)
         self.last_snapshot = snap
         self.image.value = view2d.png(picture)
         self.frames += 1

@@ -59,6 +59,19 @@ def spread(points) -> float:
     return float(np.sqrt(np.asarray(points, np.float64).var(axis=0).mean()))
 
 
+def capture(model: "gan2d.Gan2d", real, covered: list, size: int = 360):
+    """A snapshot of ``model`` now and its picture (:func:`render`).
+
+    For a mixture, the coverage is measured and appended to ``covered`` (once per step), whose
+    history the picture's "modes captured" curve draws. Returns (snapshot, image).
+    """
+    c = model.coverage() if gan2d.mode_centres(model.data) is not None else None
+    if c is not None and (not covered or covered[-1]["step"] != model.step):
+        covered.append({**c, "step": model.step})
+    snap = snapshot(model, real, c)
+    return snap, render(snap, model.history, covered or None, size=size)
+
+
 def record(model: "gan2d.Gan2d", steps: int, every: int, real=None, frame_size: int = 240):
     """Train ``steps`` more G steps with a snapshot every ``every`` steps (and one before).
 
@@ -66,15 +79,12 @@ def record(model: "gan2d.Gan2d", steps: int, every: int, real=None, frame_size: 
     :func:`render` of it (plane ``frame_size`` pixels high) with the curves up to that step, for an animation.
     """
     real = real_points(model.data) if real is None else real
-    mixture = gan2d.mode_centres(model.data) is not None
     snaps, frames, covered = [], [], []
 
     def take():
-        c = model.coverage() if mixture else None
-        if c is not None:
-            covered.append({**c, "step": model.step})
-        snaps.append(snapshot(model, real, c))
-        frames.append(render(snaps[-1], model.history, covered or None, size=frame_size))
+        snap, frame = capture(model, real, covered, frame_size)
+        snaps.append(snap)
+        frames.append(frame)
 
     take()
     end = model.step + steps
