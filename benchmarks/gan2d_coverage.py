@@ -56,7 +56,7 @@ def main(argv=None) -> int:
                "command": "make coverage-2d", "steps": args.steps, "every": gan2d.COVERAGE_EVERY,
                "data": list(gan2d.COVERAGE_DATA), "seeds": list(gan2d.COVERAGE_SEEDS),
                "rows": {row: settings for row, settings in gan2d.COVERAGE_ROWS.items()},
-               "defaults": {"learning_rate": gan2d.LEARNING_RATE, "beta_1": 0.9, "batch_size": gan2d.BATCH_SIZE,
+               "defaults": {"learning_rate": gan2d.LEARNING_RATE, "beta_1": gan2d.BETA_1, "batch_size": gan2d.BATCH_SIZE,
                             "hidden": list(gan2d.HIDDEN), "noise_dim": gan2d.NOISE_DIM},
                "runs": runs}
     files.write_json_atomic(args.out, results)

@@ -57,6 +57,7 @@ NOISE_DIM = 2
 HIDDEN = (128, 128)
 BATCH_SIZE = 256
 LEARNING_RATE = 1e-3
+BETA_1 = 0.9                   # Adam's beta_1: the note's (TF1 AdamOptimizer's default)
 COVERAGE_SAMPLES = 2500        # as in VEEGAN
 SPREAD_EPSILON = 1e-8          # minibatch std: a ReLU unit that is 0 for the whole batch has std 0, and sqrt'(0) is inf
 HIGH_QUALITY_STDS = 3.0        # "within three standard deviations"
@@ -199,7 +200,7 @@ class Gan2d:
 
     def __init__(self, data="ring", loss="non-saturating", d_lr=LEARNING_RATE, g_lr=LEARNING_RATE,
                  d_steps=1, minibatch_std=False, seed=42, batch_size=BATCH_SIZE, hidden=HIDDEN,
-                 beta_1=0.9):
+                 beta_1=BETA_1):
         _check("data set", data, DATASETS)
         self.data, self.seed, self.batch_size = data, int(seed), int(batch_size)
         self.minibatch_std, self.hidden, self.beta_1 = bool(minibatch_std), tuple(hidden), beta_1
@@ -344,7 +345,7 @@ class Gan2d:
             h_points, h_reference = points, reference
             for layer in discriminator.layers[1:]:
                 if layer is spread_layer:
-                    spread = tf.reduce_mean(tf.sqrt(tf.math.reduce_variance(h_reference, axis=0) + SPREAD_EPSILON))
+                    spread = layer.spread(h_reference)
                     h_points = tf.concat([h_points, tf.ones_like(h_points[:, :1]) * spread], axis=1)
                     h_reference = layer(h_reference)
                 else:

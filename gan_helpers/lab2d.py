@@ -27,12 +27,11 @@ class Lab(W.VBox):
 
     def __init__(self, data="ring", loss="non-saturating", d_lr=gan2d.LEARNING_RATE,
                  g_lr=gan2d.LEARNING_RATE, d_steps=1, steps_per_frame=10, seed=42, minibatch_std=False,
-                 beta_1=0.9):
+                 beta_1=gan2d.BETA_1):
         self._lock = threading.RLock()            # held while the model trains or is replaced
         self._running = threading.Event()         # set: play
         self._closing = threading.Event()
         self._thread = None
-        self.frames = 0
         self.fps = 0.0
         self._period = None                       # smoothed time from one frame's start to the next
         self.play_button = W.ToggleButton(value=False, description="play", icon="play",
@@ -43,7 +42,7 @@ class Lab(W.VBox):
         self.data = W.Dropdown(options=gan2d.DATASETS, value=data, description="data")
         self.loss = W.Dropdown(options=gan2d.LOSSES, value=loss, description="G loss")
         self.seed = W.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed", layout=W.Layout(width="170px"))
-        self.beta_1 = W.Dropdown(options=[("0.9 (note)", 0.9), ("0.5 (notebook 3)", 0.5)], value=beta_1,
+        self.beta_1 = W.Dropdown(options=[(f"{gan2d.BETA_1} (note)", gan2d.BETA_1), ("0.5 (notebook 3)", 0.5)], value=beta_1,
                                  description="Adam beta_1", style={"description_width": "initial"})
         self.minibatch_std = W.Checkbox(value=minibatch_std, description="minibatch std in D")
         self.d_lr = W.FloatLogSlider(value=d_lr, base=10, min=-5, max=-1, step=0.25, description="D lr",
@@ -161,7 +160,6 @@ class Lab(W.VBox):
             snap, picture = view2d.capture(model, self.real, self.coverage_history)
         self.last_snapshot = snap
         self.image.value = view2d.png(picture)
-        self.frames += 1
         d_lr, g_lr = model.learning_rates
         self.status.value = (f"step {model.step} &middot; {self.fps:.1f} frames/s &middot; "
                              f"D lr {d_lr:.0e}, G lr {g_lr:.0e}, {model.d_steps} D step(s) per G step")

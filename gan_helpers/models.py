@@ -130,13 +130,16 @@ class MinibatchStdDev(layers.Layer):
         super().__init__(**kwargs)
         self.epsilon = epsilon
 
-    def call(self, x):
+    def spread(self, x):
+        """The one number: the standard deviation over the batch of each feature, averaged over the features."""
         if self.epsilon:   # sqrt(variance + epsilon): finite gradient where a feature is constant over the batch
             per_feature = keras.ops.sqrt(keras.ops.var(x, axis=0) + self.epsilon)
         else:              # the form notebook 3's runs were trained with (kept: its saved results stay reproducible)
             per_feature = keras.ops.std(x, axis=0)
-        spread = keras.ops.mean(per_feature)
-        return keras.ops.concatenate([x, keras.ops.ones_like(x[:, :1]) * spread], axis=1)
+        return keras.ops.mean(per_feature)
+
+    def call(self, x):
+        return keras.ops.concatenate([x, keras.ops.ones_like(x[:, :1]) * self.spread(x)], axis=1)
 
     def get_config(self):
         return {**super().get_config(), "epsilon": self.epsilon}

@@ -34,6 +34,13 @@ def _map_colours() -> np.ndarray:
 _LUT = _map_colours()
 
 
+def _map_cmap():
+    """The background's colours (:data:`_LUT`) as a matplotlib colormap."""
+    import matplotlib.colors as mcolors
+
+    return mcolors.ListedColormap(_LUT / 255.0)
+
+
 def real_points(data: str, n: int = SHOWN_POINTS, seed: int = 0) -> np.ndarray:
     """A fixed sample of real points to draw (the same picture every frame)."""
     return gan2d.sample_real(data, n, gan2d.tf.random.Generator.from_seed(seed)).numpy()
@@ -206,10 +213,8 @@ def png(image: Image.Image) -> bytes:
 
 # -- matplotlib figures for the saved notebook and the handout -------------------------------------
 def _draw_snapshot(ax, snap, arrows=True, title=None):
-    import matplotlib.colors as mcolors
-
     half = gan2d.PLANE[snap["data"]]
-    cmap = mcolors.ListedColormap(_LUT / 255.0)
+    cmap = _map_cmap()
     ax.imshow(snap["d_map"], extent=(-half, half, -half, half), cmap=cmap, vmin=0, vmax=1,
               interpolation="bilinear")
     ax.scatter(*np.asarray(snap["real"]).T, s=3, color=np.array(REAL_RGB) / 255, label="real")
@@ -311,7 +316,7 @@ def plot_optimal_d(model, n=1000, bandwidth=None):
     star, _, _ = _d_star(model, points, bandwidth)
     trained = model.d_probability(points, fake[:500])
     half = gan2d.PLANE[model.data]
-    cmap = mcolors.ListedColormap(_LUT / 255.0)
+    cmap = _map_cmap()
     dark = mcolors.ListedColormap(matplotlib.colormaps["PRGn"](np.linspace(0, 1, 256))[:, :3])
     grid, _ = gan2d.grid_points(model.data, MAP_RESOLUTION)
     background = model.d_probability(grid, fake[:500]).reshape(MAP_RESOLUTION, MAP_RESOLUTION)
