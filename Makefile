@@ -18,7 +18,7 @@ TEST_STEPS_2D ?= 200
 TEST_RUN := .test-run
 PIP_NOISE := is ignored: it is neither a file nor a directory
 # Imported after pip, before .installed is written: what `make lab`, `make test`, `make handout` need.
-INSTALL_CHECK ?= gan_helpers, gan_helpers.handout, jupyterlab, nbval, pytest, playwright
+INSTALL_CHECK ?= gan_helpers, tools.handout, jupyterlab, nbval, pytest, playwright
 
 # A relative MNIST_NPZ is taken from where make runs; the kernels run in notebooks/.
 ifneq ($(strip $(MNIST_NPZ)),)
@@ -105,7 +105,7 @@ test-fast: $(STAMP)
 clean:
 	rm -rf $(TEST_RUN) .pytest_cache
 
-# The classroom handout (issues 6 and 14, gan_helpers/handout.py), from the notebooks' saved outputs,
+# The classroom handout (issues 6 and 14, tools/handout.py), from the notebooks' saved outputs,
 # in two editions: handout/gan-handout-student.{html,pdf} (the exercises without their solutions)
 # and handout/gan-handout-teacher.{html,pdf} (with them). HANDOUT_EDITION=student|teacher|both
 # (default both) picks; HANDOUT_CODE=0 hides the code cells (gan-handout-<edition>-nocode.*).
@@ -121,7 +121,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 .PHONY: handout handout-args system-deps
 
 handout: handout-args $(STAMP)
-	$(PY) -m gan_helpers.handout --out handout --edition $(HANDOUT_EDITION) $(if $(filter 0,$(HANDOUT_CODE)),--no-code)
+	$(PY) -m tools.handout --out handout --edition $(HANDOUT_EDITION) $(if $(filter 0,$(HANDOUT_CODE)),--no-code)
 
 # Refused before anything is installed or built: a HANDOUT_CODE other than 0 or 1 (a "no" or
 # "false" would quietly give the code), an unknown HANDOUT_EDITION.

@@ -61,7 +61,7 @@ def main(argv=None) -> int:
 
     from gan_helpers import classifier, experiments, paths
     from gan_helpers.data import load_mnist
-    from gan_helpers.files import write_json_atomic
+    from gan_helpers.atomic import write_json_atomic
 
     results = args.results or experiments.ABLATION_DIR
     if args.epochs != experiments.ABLATION_EPOCHS and results.resolve() == experiments.ABLATION_DIR.resolve():

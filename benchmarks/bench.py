@@ -11,7 +11,7 @@ which prints its numbers as JSON; no notebook cell is executed and no training o
   * baseline: ``benchmarks/tf1_*.py --short S --long L`` (steps, after a short warm-up run);
   * ours: ``benchmarks/tf2_notebooks.py gan|cgan --short E1 --long E2`` (epochs, after a one-epoch
     warm-up run): the notebook's run built from ``gan_helpers`` (its models and optimisers,
-    ``note_steps``' copy of its training step, its per-epoch ``watch``, ``runner.Run`` with its checkpoints
+    ``training_steps``' copy of its training step, its per-epoch ``watch``, ``runner.Run`` with its checkpoints
     (every 10 s and after the last epoch), the sample grids at epochs 0, 9, 19, ... and the animation's
     frames). The default epochs 2 and 32 put three sample grids and about one interval checkpoint into the
     30 extra epochs (about 11 s here), the share of a full run; a longer difference also makes the jitter of
@@ -28,7 +28,7 @@ which prints its numbers as JSON; no notebook cell is executed and no training o
 - ``--further`` (off by default): notebook 3's two final runs (``experiments.run_experiment`` with
   ``FINAL_GAN`` and ``FINAL_CGAN``) through ``tf2_notebooks.py further --full``, seed 42; time in the notes.
 
-The machine (``gan_helpers.system.describe()``) is in the notes and beside every figure in the JSON.
+The machine (``gan_helpers.timing.describe()``) is in the notes and beside every figure in the JSON.
 The table goes to stdout and to ``build/bench-results.md`` (raw numbers: ``build/bench-results.json``).
 ``--quick`` is a smoke run of every part in a few minutes (its numbers mean little).
 """
@@ -107,7 +107,7 @@ def fmt_loss(value):
 
 
 def fmt_duration(seconds):
-    from gan_helpers.system import format_duration   # no TensorFlow
+    from gan_helpers.timing import format_duration   # no TensorFlow
 
     return format_duration(seconds)
 
@@ -251,7 +251,7 @@ def num_train() -> int:
 
 
 def describe_machine() -> str:
-    from gan_helpers.system import describe
+    from gan_helpers.timing import describe
 
     return describe()
 
@@ -378,7 +378,7 @@ def main(argv=None):
         f"`make bench` {datetime.datetime.now().isoformat(timespec='minutes')}, {machine}; {versions()}; "
         f"{n:,} training images ({os.environ.get('MNIST_NPZ') or 'downloaded'}), batch {BATCH_SIZE}.",
         f"steps/s: marginal, (long - short) time / extra steps, median of {args.repeats}; "
-        f"ours = benchmarks/{OURS} (the notebook's run from gan_helpers: runner.Run with note_steps' training step, "
+        f"ours = benchmarks/{OURS} (the notebook's run from gan_helpers: runner.Run with training_steps' training step, "
         f"its watch, checkpoints every 10 s and after the last epoch, sample grids at epochs 0, 9, 19, ..., "
         f"animation frames) with {e1} and {e2} epochs "
         f"({e1 * total_batch} and {e2 * total_batch} steps), baseline = benchmarks/tf1_*.py with "

@@ -4,7 +4,7 @@ How fast could notebook 1's (``gan``) or notebook 2's (``cgan``) training step r
 nothing but its matrix products? Two numbers, both from the models themselves:
 
 1. **FLOPs per step.** The models are built as ``tf2_notebooks.py`` builds them (batch 100). The
-   compiled step (``gan_helpers.note_steps``) updates D on a real and a fake batch, then G against the
+   compiled step (``gan_helpers.training_steps``) updates D on a real and a fake batch, then G against the
    updated D, on the same noise. With ``F_X`` = the sum over model X's Dense layers of
    2 x batch x fan_in x fan_out and ``F_X1`` = its first Dense layer's share, its matmuls are:
 
@@ -52,7 +52,7 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:  # run as `python benchmarks/bound.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
-from gan_helpers import models, system  # noqa: E402
+from gan_helpers import models, timing  # noqa: E402
 from gan_helpers._quiet import import_tensorflow_quietly  # noqa: E402
 
 tf = import_tensorflow_quietly()
@@ -216,7 +216,7 @@ def main(argv=None):
         "bound_steps_per_s": round(1 / seconds, 2), "seconds_per_step": seconds,
         "seconds_per_iteration": times, "iterations": args.iterations, "repeats": args.repeats,
         "matmuls": [dataclasses.asdict(mm) for mm in matmuls], "extra_elementwise": extra_elementwise(matmuls),
-        "machine": system.describe(), "tensorflow": tf.__version__, "problem": None,
+        "machine": timing.describe(), "tensorflow": tf.__version__, "problem": None,
     }), flush=True)
     return 0
 

@@ -2,7 +2,7 @@
 
 Four 100-epoch runs of the note's conditional GAN (gan_helpers.cgan.COMPARISON: uniform(-1, 1) and the
 note's normal(-1, 1), seeds 42 and 7), built exactly as notebook 2 builds them (gan_helpers.cgan.build,
-the training step note_steps.make_cgan_train_step, a line-for-line copy of the notebook's), measured by
+the training step training_steps.make_cgan_train_step, a line-for-line copy of the notebook's), measured by
 gan_helpers.cgan.measure with the project's classifier, saved in samples/cgan-noise/ (results.json with
 each run's history and measures, the code's fingerprint, the machine and TensorFlow; a 10x10 grid per
 run). No notebook cell is executed. Trials with --epochs must go elsewhere (--out).
@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from gan_helpers import cgan, classifier, paths, system
+from gan_helpers import cgan, classifier, paths, timing
 from gan_helpers.data import load_mnist
 from gan_helpers.errors import GanHelpersError
 
@@ -38,7 +38,7 @@ def main(argv=None) -> int:
     try:
         mnist = load_mnist()
         judge, _ = classifier.load_or_train_classifier(mnist, paths.checkpoint_dir("classifier"))
-        print(f"{mnist.describe()} | {system.describe()}", flush=True)
+        print(f"{mnist.describe()} | {timing.describe()}", flush=True)
         entries = {}
         for noise, seed in cgan.COMPARISON:
             start = time.perf_counter()

@@ -1,6 +1,6 @@
 """make coverage-2d: notebook 00's measured comparison, trained once and saved for the notebook to read.
 
-For the ring and the grid (gan_helpers.gan2d.COVERAGE_DATA), every row of gan2d.COVERAGE_ROWS (the
+For the ring and the grid (gan_helpers.lab2d.gan2d.COVERAGE_DATA), every row of gan2d.COVERAGE_ROWS (the
 note's non-saturating loss, the minimax loss, and changes from notebook 3) is trained with each of
 gan2d.COVERAGE_SEEDS for gan2d.COVERAGE_STEPS G steps by gan2d.trace_run, the same class the notebook
 and its widget train. Mode coverage (VEEGAN's definition, gan2d.coverage) is measured every
@@ -17,7 +17,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from gan_helpers import files, gan2d, paths, system
+from gan_helpers import atomic, paths, timing
+from gan_helpers.lab2d import gan2d
 
 
 def main(argv=None) -> int:
@@ -34,13 +35,13 @@ def main(argv=None) -> int:
     try:
         args.out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        print(f"coverage-2d: cannot make {args.out.parent} ({files.reason(exc)}); choose another --out", file=sys.stderr)
+        print(f"coverage-2d: cannot make {args.out.parent} ({atomic.reason(exc)}); choose another --out", file=sys.stderr)
         return 1
-    why = files.why_not_writable(args.out)
+    why = atomic.why_not_writable(args.out)
     if why is not None:
         print(f"coverage-2d: cannot write {args.out} ({why}); choose another --out", file=sys.stderr)
         return 1
-    print(system.describe(), flush=True)
+    print(timing.describe(), flush=True)
     runs = {}
     for data in gan2d.COVERAGE_DATA:
         for row, settings in gan2d.COVERAGE_ROWS.items():
@@ -51,7 +52,7 @@ def main(argv=None) -> int:
                 print(f"{data:5s} {row:42s} seed {seed:>2d}: modes {final['modes']:>2d}/{final['of']}, "
                       f"high quality {final['high_quality']:6.1%} | {run['steps/s']:.0f} steps/s", flush=True)
     results = {"what": "notebook 00: VEEGAN mode coverage of 2,500 generated points after a fixed number of G steps",
-               "cpu": system.cpu_model(), "machine": system.describe(),
+               "cpu": timing.cpu_model(), "machine": timing.describe(),
                "tensorflow": gan2d.tf.__version__, "date": date.today().isoformat(),
                "command": "make coverage-2d", "steps": args.steps, "every": gan2d.COVERAGE_EVERY,
                "data": list(gan2d.COVERAGE_DATA), "seeds": list(gan2d.COVERAGE_SEEDS),
@@ -59,7 +60,7 @@ def main(argv=None) -> int:
                "defaults": {"learning_rate": gan2d.LEARNING_RATE, "beta_1": gan2d.BETA_1, "batch_size": gan2d.BATCH_SIZE,
                             "hidden": list(gan2d.HIDDEN), "noise_dim": gan2d.NOISE_DIM},
                "runs": runs}
-    files.write_json_atomic(args.out, results)
+    atomic.write_json_atomic(args.out, results)
     print(gan2d.coverage_table(results))
     print(f"wrote {paths.shown(args.out)}")
     return 0

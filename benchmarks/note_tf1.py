@@ -80,7 +80,7 @@ def train_one(config, steps, seed, samples, out):
     learning_rate = getattr(script, "learning_rate", None)
     if learning_rate is None:
         learning_rate = inspect.signature(tf.train.AdamOptimizer.__init__).parameters["learning_rate"].default
-    from gan_helpers.files import atomic_path
+    from gan_helpers.atomic import atomic_path
 
     with atomic_path(out, suffix=".npz") as tmp, open(tmp, "wb") as f:
         np.savez(f, images=r["images"],
@@ -215,7 +215,7 @@ def main(argv=None) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         parser.exit(2, f"{PROG}: cannot create --out {args.out} ({exc.strerror or exc}); give a folder you can write\n")
-    from gan_helpers.files import atomic_path, why_not_writable, write_bytes_atomic
+    from gan_helpers.atomic import atomic_path, why_not_writable, write_bytes_atomic
 
     problem = why_not_writable(args.out / "results.json")
     if problem:
@@ -230,7 +230,7 @@ def main(argv=None) -> int:
     try:
         mnist = load_mnist()          # from $MNIST_NPZ: a bad file is reported before TensorFlow loads
         tf = gan_helpers.import_tensorflow_quietly()
-        from gan_helpers import classifier, paths, plotting, system
+        from gan_helpers import classifier, paths, plotting, timing
 
         judge, judge_info = classifier.load_or_train_classifier(mnist, paths.checkpoint_dir("classifier"))
     except GanHelpersError as exc:
@@ -309,7 +309,7 @@ def main(argv=None) -> int:
         "what": "the note's own TF1 training loops (benchmarks/tf1_gan.py, tf1_cgan.py, as transcribed, on "
                 "tf.compat.v1), trained in a subprocess each; 10,000 samples per run scored with the project's "
                 "classifier as notebook 3 does (gan_helpers.classifier.sample_quality)",
-        "cpu": system.cpu_model(), "machine": system.describe(), "tensorflow": tf.__version__,
+        "cpu": timing.cpu_model(), "machine": timing.describe(), "tensorflow": tf.__version__,
         "num_train": mnist.num_train, "steps per epoch": per_epoch,
         "epochs how": (f"steps / {per_epoch}: {mnist.num_train} training images // batch 100 = {per_epoch} "
                        f"steps per epoch (each epoch a new shuffled order, the last {mnist.num_train % 100} "

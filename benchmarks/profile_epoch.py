@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import tf2_notebooks  # noqa: E402
-from gan_helpers import animation, checkpoints, experiments, plotting, runner, system, training  # noqa: E402
+from gan_helpers import animation, checkpoints, experiments, plotting, runner, timing, training  # noqa: E402
 
 FURTHER = {"gan-better": experiments.FINAL_GAN, "cgan-better": experiments.FINAL_CGAN}
 
@@ -100,7 +100,7 @@ def profile(model: str, epochs: int, seed: int = 42) -> str:
     per_epoch_work = sum(v for k, v in spent.items() if k != "GIF at the end")
     spent["compiled training steps and the rest of the loop"] = total - per_epoch_work
     lines = [f"{model}: epochs 1-{epochs - 1} ({measured} epochs, {steps:,} steps) took {total:.2f} s = "
-             f"{steps / total:.0f} steps/s with every per-epoch cost; {system.describe()}"]
+             f"{steps / total:.0f} steps/s with every per-epoch cost; {timing.describe()}"]
     for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
         share = "" if label == "GIF at the end" else f"{seconds / total:6.1%}"
         lines.append(f"  {label:52s} {seconds:7.2f} s {1000 * seconds / measured:8.1f} ms/epoch {share}")

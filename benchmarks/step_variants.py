@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import _baseline  # noqa: E402
-from gan_helpers import models, note_steps, system, training  # noqa: E402
+from gan_helpers import models, training_steps, timing, training  # noqa: E402
 from gan_helpers._quiet import import_tensorflow_quietly  # noqa: E402
 
 tf = import_tensorflow_quietly()
@@ -45,10 +45,10 @@ def generator_once_step(generator, discriminator, D_optimizer, G_optimizer, get_
         with tf.GradientTape() as G_tape:
             G_Z = generator(Z)
             with tf.GradientTape() as D_tape:
-                loss_D = note_steps.D_objective(discriminator(X), discriminator(G_Z))
+                loss_D = training_steps.D_objective(discriminator(X), discriminator(G_Z))
                 minimized_D = -loss_D
             D_optimizer.apply_gradients(zip(D_tape.gradient(minimized_D, D_vars), D_vars))
-            loss_G = note_steps.G_objective(discriminator(G_Z))
+            loss_G = training_steps.G_objective(discriminator(G_Z))
             minimized_G = -loss_G
         G_optimizer.apply_gradients(zip(G_tape.gradient(minimized_G, G_vars), G_vars))
         return loss_D, loss_G
@@ -69,7 +69,7 @@ def measure(variant, x_train, epochs, repeats, seed=42):
     if variant == "generator(Z) once":
         step = generator_once_step(generator, discriminator, D_optimizer, G_optimizer, get_noise)
     else:
-        step = note_steps.make_gan_train_step(generator, discriminator, D_optimizer, G_optimizer, get_noise,
+        step = training_steps.make_gan_train_step(generator, discriminator, D_optimizer, G_optimizer, get_noise,
                                               BATCH, N_NOISE)
     options = dict(batch_size=BATCH, rng=rng, log=None, whole_loop_in_xla=variant != "loop outside XLA")
     training.fit(step, [x_train], total_epoch=1, **options)
@@ -90,7 +90,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     x_train = _baseline.mnist().x_train
-    print(f"notebook 1's step, bare, {args.epochs} epochs per fit, {system.describe()}, TensorFlow {tf.__version__}")
+    print(f"notebook 1's step, bare, {args.epochs} epochs per fit, {timing.describe()}, TensorFlow {tf.__version__}")
     for variant in ("loop outside XLA", "whole loop in XLA", "generator(Z) once"):
         rates, checksum = measure(variant, x_train, args.epochs, args.repeats)
         print(f"  {variant:20s} median {statistics.median(rates):4.0f} steps/s  (repeats: "

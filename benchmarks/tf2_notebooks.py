@@ -6,13 +6,13 @@ notebook does*, but imports everything from ``gan_helpers`` instead of executing
 - ``gan``  = ``01_gan.ipynb``: ``models.build_generator`` / ``build_discriminator`` (n_noise 128,
   n_hidden 256), two ``Adam(0.0002, epsilon=1e-8)``, normal(0, 1) noise from
   ``rng = tf.random.Generator.from_seed(seed)`` after ``keras.utils.set_random_seed(seed)``, the
-  training step ``note_steps.make_gan_train_step`` (a line-for-line copy of the notebook's, checked by
+  training step ``training_steps.make_gan_train_step`` (a line-for-line copy of the notebook's, checked by
   ``tests/test_note_steps.py``); sample grid: one row, ``generator(sample_noise)`` for ten noise vectors
-  drawn once before training; the per-epoch ``watch`` (D(x), D(G(z)), diversity: ``note_steps.make_gan_watch``,
+  drawn once before training; the per-epoch ``watch`` (D(x), D(G(z)), diversity: ``training_steps.make_gan_watch``,
   the notebook's cell line for line). The noise the notebook draws in its demonstration cells (#8: 10,000
   vectors, #9: one batch) is drawn here too, so seed 42 trains from the notebook's random state.
 - ``cgan`` = ``02_conditional_gan.ipynb``'s ``train_cgan("uniform(-1, 1)", seed)``: ``build_cgan_*``,
-  two ``Adam(0.001, epsilon=1e-8)``, uniform(-1, 1) noise, ``note_steps.make_cgan_train_step``;
+  two ``Adam(0.001, epsilon=1e-8)``, uniform(-1, 1) noise, ``training_steps.make_cgan_train_step``;
   sample grid: ``mnist.x_test[:10]`` above the generator's images for ``mnist.y_test[:10]``.
 - ``further`` (``--full`` only) = notebook 3's two final runs, ``experiments.run_experiment`` with
   ``FINAL_GAN`` and ``FINAL_CGAN``.
@@ -63,7 +63,7 @@ for _path in (str(HERE), str(ROOT)):  # run as `python benchmarks/tf2_notebooks.
         sys.path.insert(0, _path)
 
 import _baseline  # noqa: E402  (no TensorFlow: data and the marginal rate)
-from gan_helpers import cgan, models, note_steps, system  # noqa: E402
+from gan_helpers import cgan, models, training_steps, timing  # noqa: E402
 from gan_helpers._quiet import import_tensorflow_quietly  # noqa: E402
 from gan_helpers.runner import Run  # noqa: E402
 
@@ -96,7 +96,7 @@ def gan_run(seed, mnist, folder: Path):
     get_noise(batch_size, n_noise)              # and its #9 one (Z), both from rng
     D_optimizer = keras.optimizers.Adam(learning_rate, epsilon=1e-8)
     G_optimizer = keras.optimizers.Adam(learning_rate, epsilon=1e-8)
-    train_step = note_steps.make_gan_train_step(generator, discriminator, D_optimizer, G_optimizer,
+    train_step = training_steps.make_gan_train_step(generator, discriminator, D_optimizer, G_optimizer,
                                                 get_noise, batch_size, n_noise)
     sample_noise = get_noise(sample_size, n_noise)   # the same ten z's at every sample epoch
 
@@ -105,7 +105,7 @@ def gan_run(seed, mnist, folder: Path):
 
     watch_real = tf.constant(mnist.x_test[:500])
     watch_noise = models.standard_normal_noise(tf.random.Generator.from_seed(1), 500, n_noise)
-    watch = note_steps.make_gan_watch(generator, discriminator, watch_real, watch_noise)
+    watch = training_steps.make_gan_watch(generator, discriminator, watch_real, watch_noise)
     run = Run(models.gan_settings(n_noise, n_hidden, n_input, noise="normal(0, 1)"),
               generator, discriminator, D_optimizer, G_optimizer, rng,
               checkpoint_dir=folder / "checkpoints" / "gan", sample_dir=folder / "samples" / "gan",
@@ -115,7 +115,7 @@ def gan_run(seed, mnist, folder: Path):
 
 def cgan_run(seed, mnist, folder: Path):
     """Notebook 2's ``train_cgan("uniform(-1, 1)", seed, sample_dir, checkpoint_dir)``: ``gan_helpers.cgan.build``
-    with the notebook's training step (``note_steps``' copy) and its per-epoch learning-signal watch."""
+    with the notebook's training step (``training_steps``' copy) and its per-epoch learning-signal watch."""
     run, train_step, watch = cgan.build("uniform(-1, 1)", seed, mnist,
                                         checkpoint_dir=folder / "checkpoints" / "cgan",
                                         sample_dir=folder / "samples" / "cgan", fresh=True)
@@ -226,7 +226,7 @@ def main(argv=None):
     except MnistDataError as exc:
         parser.exit(2, f"{parser.prog}: {exc}\n")
     common = {"script": "tf2_notebooks", "model": args.model, "notebook": NOTEBOOKS[args.model],
-              "num_train": mnist.num_train, "machine": system.describe(), "pid": os.getpid()}
+              "num_train": mnist.num_train, "machine": timing.describe(), "pid": os.getpid()}
     folders = Folders(args.workdir)
     try:
         if args.full is not None:

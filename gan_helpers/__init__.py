@@ -8,6 +8,45 @@ line answers ``--help`` at once. The notebooks' first import is
 
 and only then ``import keras`` or the modules that build models (``models``,
 ``checkpoints``, ``training``, ...), which import TensorFlow quietly themselves.
+
+Where things live (one line per folder and module)
+--------------------------------------------------
+notebooks/                the lesson: 00 (2-D), 01 (the note's GAN), 02 (conditional GAN), 03 (going further)
+gan_helpers/              what the notebooks import (this package)
+  The engine
+    data.py               MNIST as the note's input_data had it (MNIST_NPZ, or Keras's download)
+    models.py             the generators and discriminators of every notebook, noise functions, settings
+    training_steps.py     the training steps of notebooks 1 and 2, defined once (the notebooks show them)
+    training.py           the outer loop's bookkeeping: batches in a new order per epoch, the epoch line
+    runner.py             a run's files: resume, history, sample grids, GIF frames, checkpoints
+    checkpoints.py        checkpoints that survive a kernel restart or kill -9; settings.json
+    classifier.py         the MNIST classifier behind the score, the Frechet distance and digit shares
+    diagnostics.py        the generator's learning signal on a fixed batch (D(x), D(G(z)), |grad G|)
+    experiments.py        notebook 3's options, rows and table
+    cgan.py               notebook 2's conditional GAN runs and its noise comparison
+  Pictures and widgets
+    plotting.py           sample grids and curves
+    animation.py          the training GIF, one frame per epoch
+    widgets.py            epoch browser, latent walk (ipywidgets)
+    code_view.py          show_source / compare_code: the package's code beside the note's TF1 lines
+    note_code.py          the note's TF1 code, quoted step by step (strings; it does not run)
+    progress.py           a progress bar that stays one line in a saved notebook
+  Notebook 00's 2-D lab
+    lab2d/gan2d.py        2-D data sets, tiny G and D, the training step, mode coverage
+    lab2d/view2d.py       pictures of one training state (fast frames, D* against D)
+    lab2d/widget.py       the live widget (play / pause / one step)
+  Small parts
+    config.py             GAN_EPOCHS, GAN_SEED, GAN2D_STEPS, checked
+    paths.py              where checkpoints/, samples/ and the checkout are
+    atomic.py             atomic file writes (no half-written file after a crash)
+    timing.py             the CPU model, durations, the notebook's clock
+    note_tf1.py           reading the note's TF1 re-runs (samples/note-tf1/)
+    errors.py, _quiet.py  one error type; TensorFlow imported without its start-up lines
+    __main__.py           the command line: python -m gan_helpers sample ...
+tools/                    what a learner never imports: the handout builder (python -m tools.handout)
+benchmarks/               make bench (speed), the TF1 baselines and the scripts that write saved results
+tests/                    pytest; make test-fast (unit tests) and make test (everything, notebooks by nbval)
+samples/                  the committed run of record's grids and GIFs
 """
 
 from ._quiet import import_tensorflow_quietly

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from . import paths
-from .files import is_disk_full, reason, why_not_writable
+from .atomic import is_disk_full, reason, why_not_writable
 
 MAX_COUNT = 10000
 SUFFIXES = (".png", ".npz")
@@ -80,7 +80,7 @@ def sample(args) -> int:
     import numpy as np
 
     from . import checkpoints, models, plotting
-    from .files import write_bytes_atomic
+    from .atomic import write_bytes_atomic
 
     directory = args.checkpoint or paths.checkpoint_dir(args.kind)
     try:

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageSequence
 
 from .errors import GanHelpersError
-from .files import atomic_path, is_disk_full, reason, why_not_writable
+from .atomic import atomic_path, is_disk_full, reason, why_not_writable
 
 FRAMES_DIR = "frames"        # inside the checkpoint folder: frames/000.png, frames/001.png, ...
 GIF_NAME = "training.gif"    # beside the sample grids: samples/gan/training.gif

@@ -2,7 +2,7 @@
 
 - :func:`build`: one run as notebook 2's ``train_cgan`` makes it (seed, models #2-#3, two Adams #8, the
   noise #4, the sample rows #13 and the learning-signal watch). The notebook passes its own
-  ``make_train_step`` (#9); the tools use ``note_steps.make_cgan_train_step``, its line-for-line copy.
+  ``make_train_step`` (#9); the tools use ``training_steps.make_cgan_train_step``, its line-for-line copy.
 - :func:`measure`: what the notebook's comparison table shows for a trained run.
 - The comparison's three extra 100-epoch runs (:data:`COMPARISON`) are trained by ``make cgan-noise``
   (``benchmarks/cgan_noise.py``) and saved in :data:`RESULTS` with their per-epoch history, measures
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from . import classifier, diagnostics, files, models, note_steps, paths, runner, system, training
+from . import classifier, diagnostics, atomic, models, training_steps, paths, runner, timing, training
 from ._quiet import import_tensorflow_quietly
 
 tf = import_tensorflow_quietly()
@@ -40,8 +40,8 @@ GRID_DIGITS = np.repeat(np.arange(10), 10)      # a 10x10 grid: row d asks for d
 
 
 def note_train_step(generator, discriminator, D_optimizer, G_optimizer, get_noise):
-    """``note_steps.make_cgan_train_step`` with the note's batch size (and the generator's noise size)."""
-    return note_steps.make_cgan_train_step(generator, discriminator, D_optimizer, G_optimizer, get_noise,
+    """``training_steps.make_cgan_train_step`` with the note's batch size (and the generator's noise size)."""
+    return training_steps.make_cgan_train_step(generator, discriminator, D_optimizer, G_optimizer, get_noise,
                                            NOTE["batch_size"], generator.inputs[0].shape[-1])
 
 
@@ -54,7 +54,7 @@ def signal_watch(generator, discriminator, noise_name, mnist, n=500):
     noise = models.NOISE[noise_name](tf.random.Generator.from_seed(5), n, n_noise)
     labels = tf.one_hot(np.arange(n) % n_class, n_class)
     real = [tf.constant(mnist.x_test[:n]), tf.constant(mnist.y_test[:n])]
-    return diagnostics.compiled_signal(generator, discriminator, note_steps.G_loss, noise, labels, real=real)
+    return diagnostics.compiled_signal(generator, discriminator, training_steps.G_loss, noise, labels, real=real)
 
 
 def build(noise_name, seed, mnist, make_train_step=note_train_step, *, learning_rate=NOTE["learning_rate"],
@@ -119,7 +119,7 @@ def measure(run, judge, mnist, n_per_digit=1000) -> dict:
 
 # --- the saved comparison runs -------------------------------------------------------------------
 
-MADE_BY = (note_steps.D_loss, note_steps.G_loss, note_steps.make_cgan_train_step, note_train_step, build,
+MADE_BY = (training_steps.D_loss, training_steps.G_loss, training_steps.make_cgan_train_step, note_train_step, build,
            signal_watch, generate, probe, measure, models.build_cgan_generator, models.build_cgan_discriminator,
            models.uniform_noise, models.note_normal_noise, diagnostics.generator_signal,
            diagnostics._signal_tensors, diagnostics.compiled_signal, training.fit, training.make_chunk_runner)
@@ -171,12 +171,12 @@ def save_results(entries: dict, path=RESULTS, epochs=EPOCHS, data="") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     runs = []
     for (noise, seed), entry in entries.items():
-        with files.atomic_path(_grid_path(path, noise, seed)) as tmp:
+        with atomic.atomic_path(_grid_path(path, noise, seed)) as tmp:
             _grid_to_png(entry["grid"]).save(tmp, format="PNG")
         runs.append({"noise": noise, "seed": seed, **{k: v for k, v in entry.items() if k != "grid"}})
-    doc = {"fingerprint": fingerprint(), "epochs": epochs, "data": data, "machine": system.describe(),
+    doc = {"fingerprint": fingerprint(), "epochs": epochs, "data": data, "machine": timing.describe(),
            "tensorflow": tf.__version__, "runs": runs}
-    files.write_json_atomic(path, doc)
+    atomic.write_json_atomic(path, doc)
     return path
 
 
@@ -211,7 +211,7 @@ def describe_results(facts: dict, own_run=None, own_seed=None, total_epoch=None,
         return "\n".join(lines)
     ours = (own_run.history["D loss"][-1], own_run.history["G loss"][-1])
     theirs = (twin.history["D loss"][-1], twin.history["G loss"][-1])
-    here = system.describe() == facts["machine"] and tf.__version__ == facts["tensorflow"]
+    here = timing.describe() == facts["machine"] and tf.__version__ == facts["tensorflow"]
     verdict = ("identical" if ours == theirs else
                "different: expected on another machine or TensorFlow" if not here else
                "different on the same machine, data and TensorFlow: unexpected, make cgan-noise again")

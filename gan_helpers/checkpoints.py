@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ._quiet import import_tensorflow_quietly
 from .errors import GanHelpersError
-from .files import write_bytes_atomic, write_json_atomic
+from .atomic import write_bytes_atomic, write_json_atomic
 
 tf = import_tensorflow_quietly()
 

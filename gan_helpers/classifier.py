@@ -17,7 +17,7 @@ import numpy as np
 
 from ._quiet import import_tensorflow_quietly
 from .errors import GanHelpersError
-from .files import atomic_path, write_json_atomic
+from .atomic import atomic_path, write_json_atomic
 
 import_tensorflow_quietly()
 

@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 import numpy as np
 
-from . import classifier, models, system
+from . import classifier, models, timing
 from ._quiet import import_tensorflow_quietly
 from .errors import GanHelpersError
 from .paths import PACKAGE_ROOT
@@ -328,7 +328,7 @@ def row_result(kind, name, seed, run, quality, epochs=ABLATION_EPOCHS) -> dict:
             "steps/s": run.history.steps / run.history.seconds if run.history.steps else None,
             "seconds": run.history.seconds,
             "last epoch": {k: v[-1] for k, v in run.history.items()},
-            "machine": system.describe(), "tensorflow": tf.__version__,
+            "machine": timing.describe(), "tensorflow": tf.__version__,
             "date": datetime.date.today().isoformat()}
 
 
@@ -353,7 +353,7 @@ def compare_with_row(kind, quality, seed, results=None, epochs=ABLATION_EPOCHS) 
         spread = max((abs(r["quality"][k] - row["quality"][k]) for r in others), default=float("nan"))
         lines.append(f"{k:12s}{quality[k]:>10.4f}{row['quality'][k]:>10.4f}{quality[k] - row['quality'][k]:>+10.4f}"
                      f"{spread:>17.4f}")
-    here = (system.describe(), tf.__version__)
+    here = (timing.describe(), tf.__version__)
     there = (row.get("machine"), row.get("tensorflow"))
     if all(quality[k] == row["quality"][k] for k in keys):
         verdict = "identical to the table's row: same code, seed, machine and TensorFlow"

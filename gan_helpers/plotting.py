@@ -7,7 +7,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .files import atomic_path
+from .atomic import atomic_path
 
 IMAGE_SIDE = 28
 

@@ -26,7 +26,7 @@ from PIL import Image
 
 from . import animation, paths, plotting, training
 from .checkpoints import LOG_FILE, TrainingCheckpoint
-from .files import atomic_path
+from .atomic import atomic_path
 
 CHECKPOINT_SECONDS = 10.0
 """A checkpoint at most this often (and after the last epoch). Saving one costs about 20 ms here, 5 % of

@@ -152,14 +152,14 @@ def test_compare_with_row_says_what_a_difference_means(tmp_path):
     """Identical on the table's machine; on another machine a difference is expected and set beside the seed spread."""
     import shutil
 
-    from gan_helpers import system
+    from gan_helpers import timing
 
     name = experiments.final_row("gan")
     for seed in experiments.FINAL_SEEDS:
         shutil.copy(experiments.row_path("gan", name, seed), experiments.row_path("gan", name, seed, tmp_path))
     path = experiments.row_path("gan", name, 42, tmp_path)
     row = json.loads(path.read_text())
-    row["machine"], row["tensorflow"] = system.describe(), experiments.tf.__version__
+    row["machine"], row["tensorflow"] = timing.describe(), experiments.tf.__version__
     path.write_text(json.dumps(row))
     quality = dict(row["quality"])
 

@@ -4,7 +4,7 @@ The bound is only worth printing if it counts the work a training step really do
 work, no more and no less:
 
 - the FLOPs per step (``step_matmuls`` and the closed formula) equal the MatMul ops of the real traced
-  training step (``note_steps``) whose results reach a variable update or an output, less the
+  training step (``training_steps``) whose results reach a variable update or an output, less the
   generator forward XLA computes once; and the matmuls XLA keeps in the compiled step;
 - they follow the models' sizes (another hidden layer size, another noise size);
 - the timed loop does every one of those matmuls in full, inside its loop;
@@ -26,7 +26,7 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bound  # noqa: E402  (TensorFlow)
-from gan_helpers import models, note_steps, system  # noqa: E402
+from gan_helpers import models, training_steps, timing  # noqa: E402
 
 tf = bound.tf
 keras = bound.keras
@@ -36,15 +36,15 @@ VARIABLE_UPDATES = {"AssignVariableOp", "AssignSubVariableOp", "AssignAddVariabl
 
 
 def training_step(model, generator, discriminator):
-    """The notebook's compiled training step (note_steps) for these models, and example arguments."""
+    """The notebook's compiled training step (training_steps) for these models, and example arguments."""
     rng = tf.random.Generator.from_seed(0)
     n_noise = generator.inputs[0].shape[-1]
     optimizers = keras.optimizers.Adam(2e-4), keras.optimizers.Adam(2e-4)
     if model == "gan":
-        step = note_steps.make_gan_train_step(generator, discriminator, *optimizers,
+        step = training_steps.make_gan_train_step(generator, discriminator, *optimizers,
                                               lambda b, n: models.standard_normal_noise(rng, b, n), BATCH, n_noise)
         return step, [tf.zeros((BATCH, bound.N_INPUT))]
-    step = note_steps.make_cgan_train_step(generator, discriminator, *optimizers,
+    step = training_steps.make_cgan_train_step(generator, discriminator, *optimizers,
                                            lambda b, n: models.uniform_noise(rng, b, n), BATCH, n_noise)
     return step, [tf.zeros((BATCH, bound.N_INPUT)), tf.one_hot(tf.range(BATCH) % bound.N_CLASS, bound.N_CLASS)]
 
@@ -234,4 +234,4 @@ def test_command_line_prints_the_bound_as_json():
     assert line["gflops"] == pytest.approx(line["flops_per_step"] * line["bound_steps_per_s"] / 1e9, rel=1e-3)
     assert sorted(line["seconds_per_iteration"])[1] == line["seconds_per_step"]  # the median of 3
     assert sum(2 * mm["m"] * mm["k"] * mm["n"] for mm in line["matmuls"]) == line["flops_per_step"]
-    assert line["machine"] == system.describe()
+    assert line["machine"] == timing.describe()

@@ -341,10 +341,10 @@ def test_browser_solutions_are_collapsed_until_clicked_and_the_animation_loads(l
     assert SOLUTIONS_SHOT.stat().st_size > 10_000 and SOLUTION_OPEN_SHOT.stat().st_size > 10_000
 
 
-# -- notebook 00's live widget (gan_helpers.lab2d.Lab) ---------------------------------------------
+# -- notebook 00's live widget (gan_helpers.widget.Lab) ---------------------------------------------
 GAN2D_NOTEBOOK = ROOT / "notebooks" / "00_gan_in_2d.ipynb"
 GAN2D_SETUP_CALL = "config.steps_2d("            # the setup cell (imports, SEED)
-GAN2D_WIDGET_CALL = "lab = lab2d.Lab("           # the widget cell: lab = lab2d.Lab("ring", seed=SEED)
+GAN2D_WIDGET_CALL = "lab = widget.Lab("           # the widget cell: lab = widget.Lab("ring", seed=SEED)
 GAN2D_SHOTS = {name: ARTIFACTS / f"browser-gan2d-{name}.png" for name in ("before", "during", "after")}
 GAN2D_REPORT = ARTIFACTS / "browser-gan2d.json"
 GAN2D_TARGET_STEP = 3000    # where the seed-42 ring run loses modes ("modes k/8" in the picture)

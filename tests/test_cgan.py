@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from gan_helpers import cgan, classifier, system
+from gan_helpers import cgan, classifier, timing
 from gan_helpers.data import Mnist, one_hot
 
 SCRIPT = ROOT / "benchmarks" / "cgan_noise.py"
@@ -49,7 +49,7 @@ def test_saved_results_round_trip(tmp_path):
     path = cgan.save_results(entries, tmp_path / "results.json", epochs=2, data="test")
     runs, facts = cgan.load_results(path)
     assert set(runs) == set(entries) and facts["epochs"] == 2
-    assert facts["fingerprint"] == cgan.fingerprint() and facts["machine"] == system.describe()
+    assert facts["fingerprint"] == cgan.fingerprint() and facts["machine"] == timing.describe()
     for key, entry in entries.items():
         saved = runs[key]
         assert saved.history == entry["history"] and saved.settings == entry["settings"]
@@ -114,7 +114,7 @@ def test_a_saved_run_is_what_the_code_trains_today(tmp_path):
     run, train_step, watch = cgan.build(*key, mnist)
     run.fit(train_step, [mnist.x_train, mnist.y_train], total_epoch=facts["epochs"], batch_size=100,
             watch=watch, log=None)
-    if facts["machine"] == system.describe() and facts["tensorflow"] == cgan.tf.__version__:
+    if facts["machine"] == timing.describe() and facts["tensorflow"] == cgan.tf.__version__:
         assert run.history["D loss"] == runs[key].history["D loss"]
         assert run.history["G loss"] == runs[key].history["G loss"]
     else:

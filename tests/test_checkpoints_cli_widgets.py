@@ -182,7 +182,7 @@ def test_cli_wrong_kind_of_checkpoint(gan_dir, tmp_path, capsys):
 @pytest.mark.parametrize("old", [None, b"old"])
 def test_cli_failed_write_says_so_in_one_line_and_leaves_no_file(broken, error, expected, old, cgan_dir,
                                                                  tmp_path, monkeypatch, capsys):
-    import gan_helpers.files
+    import gan_helpers.atomic
 
     out = tmp_path / "x.npz"
     if old is not None:
@@ -191,7 +191,7 @@ def test_cli_failed_write_says_so_in_one_line_and_leaves_no_file(broken, error, 
     def fail(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(gan_helpers.files.os, broken, fail)
+    monkeypatch.setattr(gan_helpers.atomic.os, broken, fail)
     assert main(["sample", "cgan", "--checkpoint", str(cgan_dir), "--out", str(out)]) == 1
     monkeypatch.undo()
     captured = capsys.readouterr()

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from gan_helpers import diagnostics, models, note_steps
+from gan_helpers import diagnostics, models, training_steps
 
 tf = diagnostics.tf
 
@@ -20,7 +20,7 @@ def tiny_models(seed=0, conditional=False):
 
 
 def nonsaturating(logits):
-    return -note_steps.G_objective(logits)          # notebook 1's objective, minimised
+    return -training_steps.G_objective(logits)          # notebook 1's objective, minimised
 
 
 def minimax(logits):
@@ -41,9 +41,9 @@ def test_grad_G_is_the_norm_the_optimiser_receives():
     generator, discriminator = tiny_models(conditional=True)
     noise = tf.random.Generator.from_seed(2).uniform([50, 8], -1, 1)
     labels = tf.one_hot(np.arange(50) % 10, 10)
-    signal = diagnostics.generator_signal(generator, discriminator, note_steps.G_loss, noise, labels)
+    signal = diagnostics.generator_signal(generator, discriminator, training_steps.G_loss, noise, labels)
     with tf.GradientTape() as tape:
-        loss = note_steps.G_loss(discriminator([generator([noise, labels]), labels]))
+        loss = training_steps.G_loss(discriminator([generator([noise, labels]), labels]))
     grads = tape.gradient(loss, generator.trainable_variables)
     expected = math.sqrt(sum(float(tf.reduce_sum(g ** 2)) for g in grads))
     assert signal["|grad G|"] == pytest.approx(expected, rel=1e-4)
@@ -82,8 +82,8 @@ def test_D_of_real_images_is_reported_when_real_images_are_given():
     noise = tf.random.Generator.from_seed(4).uniform([20, 8], -1, 1)
     labels = tf.one_hot(np.arange(20) % 10, 10)
     real = [tf.random.Generator.from_seed(5).uniform([20, 784]), labels]
-    without = diagnostics.generator_signal(generator, discriminator, note_steps.G_loss, noise, labels)
-    with_real = diagnostics.generator_signal(generator, discriminator, note_steps.G_loss, noise, labels, real=real)
+    without = diagnostics.generator_signal(generator, discriminator, training_steps.G_loss, noise, labels)
+    with_real = diagnostics.generator_signal(generator, discriminator, training_steps.G_loss, noise, labels, real=real)
     assert "D(x)" not in without and with_real.keys() - without.keys() == {"D(x)"}
     assert with_real["D(x)"] == pytest.approx(float(tf.reduce_mean(tf.sigmoid(discriminator(real)))), rel=1e-5)
 
@@ -111,9 +111,9 @@ def test_the_compiled_signal_gives_generator_signals_numbers_and_follows_the_wei
     noise = tf.random.Generator.from_seed(1).normal([50, 8])
     labels = tf.one_hot(np.arange(50) % 10, 10)
     real = [tf.random.Generator.from_seed(2).uniform([50, 784]), labels]
-    compiled = diagnostics.compiled_signal(generator, discriminator, note_steps.G_loss, noise, labels, real=real)
+    compiled = diagnostics.compiled_signal(generator, discriminator, training_steps.G_loss, noise, labels, real=real)
     for _ in range(2):
-        eager = diagnostics.generator_signal(generator, discriminator, note_steps.G_loss, noise, labels, real=real)
+        eager = diagnostics.generator_signal(generator, discriminator, training_steps.G_loss, noise, labels, real=real)
         traced = compiled()
         assert set(traced) == set(eager) == {"D(x)", *diagnostics.COLUMNS}
         for name, value in eager.items():

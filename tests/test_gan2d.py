@@ -1,4 +1,4 @@
-"""gan_helpers.gan2d and view2d (notebook 00): the 2-D data, VEEGAN's coverage, the training step, the pictures."""
+"""gan_helpers.lab2d.gan2d and view2d (notebook 00): the 2-D data, VEEGAN's coverage, the training step, the pictures."""
 
 import io
 import math
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_helpers import gan2d, view2d
+from gan_helpers.lab2d import gan2d, view2d
 
 tf = gan2d.tf
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

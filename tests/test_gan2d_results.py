@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from conftest import ROOT
-from gan_helpers import gan2d
+from gan_helpers.lab2d import gan2d
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from PIL import Image
 
 from nbconvert.filters import markdown2html
 
-from gan_helpers import handout
+from tools import handout
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -635,7 +635,7 @@ def test_make_handout_switches():
     def command(*args):
         run = _make("-n", "handout", *args)
         assert run.returncode == 0, run.stderr
-        return next(line for line in run.stdout.splitlines() if "-m gan_helpers.handout" in line).split()
+        return next(line for line in run.stdout.splitlines() if "-m tools.handout" in line).split()
 
     assert command()[-4:] == ["--out", "handout", "--edition", "both"]
     assert command("HANDOUT_CODE=0")[-5:] == ["--out", "handout", "--edition", "both", "--no-code"]

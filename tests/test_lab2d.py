@@ -1,4 +1,4 @@
-"""gan_helpers.lab2d (notebook 00's widget), headless: ipywidgets runs without a kernel (its messages go nowhere).
+"""gan_helpers.lab2d.widget (notebook 00's widget), headless: ipywidgets runs without a kernel (its messages go nowhere).
 
 No test asserts how fast training runs: waits poll with a generous deadline.
 """
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_helpers import gan2d, lab2d, view2d
+from gan_helpers.lab2d import gan2d, view2d, widget
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DEADLINE = 60.0     # seconds: a loaded 2-core machine, never a speed claim
@@ -32,7 +32,7 @@ def make_lab():
 
     def make(**kwargs):
         kwargs.setdefault("seed", 1)
-        lab = lab2d.Lab(**kwargs)
+        lab = widget.Lab(**kwargs)
         labs.append(lab)
         return lab
 

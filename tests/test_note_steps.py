@@ -1,4 +1,4 @@
-"""``make bench`` times gan_helpers/note_steps.py; the notebooks write their own step. They must be the same code."""
+"""``make bench`` times gan_helpers/training_steps.py; the notebooks write their own step. They must be the same code."""
 
 import ast
 import json
@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT
 
-PACKAGE_FILE = ROOT / "gan_helpers" / "note_steps.py"
+PACKAGE_FILE = ROOT / "gan_helpers" / "training_steps.py"
 
 
 def function_source(code: str, name: str, inside: str | None = None) -> list[list[str]]:
@@ -50,7 +50,7 @@ def test_the_benchmarked_step_is_the_notebooks_step_line_for_line(notebook, name
     assert len(in_notebook) == 1, f"{notebook} defines {name} once"
     ours = function_source(PACKAGE_FILE.read_text(), name, inside)
     assert len(ours) == 1
-    assert in_notebook[0] == ours[0], f"{name} in {notebook} differs from gan_helpers/note_steps.py"
+    assert in_notebook[0] == ours[0], f"{name} in {notebook} differs from gan_helpers/training_steps.py"
 
 
 def test_the_comparison_sees_a_changed_line():

@@ -1,10 +1,10 @@
 """Classroom handout: the notebooks as one Korean HTML file and an A4 PDF, in two editions.
 
-    python -m gan_helpers.handout                     # both editions, into handout/:
+    python -m tools.handout                     # both editions, into handout/:
                                                       #   gan-handout-student.{html,pdf}  exercises, no solutions
                                                       #   gan-handout-teacher.{html,pdf}  exercises with their solutions
-    python -m gan_helpers.handout --edition student   # one edition only (student | teacher | both)
-    python -m gan_helpers.handout --no-code           # code cells hidden: gan-handout-{student,teacher}-nocode.*
+    python -m tools.handout --edition student   # one edition only (student | teacher | both)
+    python -m tools.handout --no-code           # code cells hidden: gan-handout-{student,teacher}-nocode.*
     make handout  /  make handout HANDOUT_CODE=0 HANDOUT_EDITION=teacher   # the same through make
 
 Built from the saved outputs of notebooks/[0-9][0-9]_*.ipynb, taken in name order
@@ -76,7 +76,7 @@ from nbconvert.preprocessors import CoalesceStreamsPreprocessor, Preprocessor, T
 from traitlets import Enum
 from traitlets.config import Config
 
-from .paths import PACKAGE_ROOT
+from gan_helpers.paths import PACKAGE_ROOT
 TEMPLATE_DIR = Path(__file__).resolve().parent / "handout_template"
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 
@@ -228,7 +228,7 @@ def _embedded_image(path: Path, src: str, notebook: Path) -> dict:
                 "strip": False}
     from PIL import Image
 
-    from .animation import strip
+    from gan_helpers.animation import strip
 
     try:
         with Image.open(path) as gif:
@@ -394,7 +394,7 @@ class DropEmptyCellsPreprocessor(Preprocessor):
 
 def _exporter(edition: str) -> HTMLExporter:
     exporter = HTMLExporter(
-        # Pygments' own colours, as gan_helpers.display uses: the lab default needs
+        # Pygments' own colours, as gan_helpers.code_view uses: the lab default needs
         # JupyterLab's theme CSS variables, which the handout leaves out.
         config=Config({"CSSHTMLHeaderPreprocessor": {"style": "default"}}),
         extra_template_basedirs=[str(TEMPLATE_DIR.parent)],
@@ -644,7 +644,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def main(argv=None) -> int:
-    parser = _Parser(prog="python -m gan_helpers.handout",
+    parser = _Parser(prog="python -m tools.handout",
                      description="Build the classroom handout (HTML + A4 PDF) from the notebooks' saved outputs.")
     parser.add_argument("--notebooks", type=Path, default=PACKAGE_ROOT / "notebooks",
                         help=f"folder with the {NOTEBOOK_GLOB} notebooks (default: notebooks/)")

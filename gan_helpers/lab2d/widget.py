@@ -3,7 +3,7 @@
 Training runs in a background thread, so the kernel keeps answering the browser while it runs:
 pressing pause, moving a slider or switching the loss takes effect before the next frame.
 While paused the thread waits on an event and uses no CPU. Every frame trains
-``steps per frame`` G steps and redraws the picture (:mod:`gan_helpers.view2d`).
+``steps per frame`` G steps and redraws the picture (:mod:`gan_helpers.lab2d.view2d`).
 
 The widget also carries a PNG of what it shows last (``_repr_mimebundle_``), so a saved
 notebook, GitHub and the handout show the picture where no widget can run.

@@ -1,7 +1,7 @@
 """The study note's TF1 code, step by step, for side-by-side display in the notebooks.
 
 These lines are quoted from the note (tfGAN.ipynb and tfGAN2.ipynb) as they were
-written; they do not run on TensorFlow 2. ``gan_helpers.display.compare_code``
+written; they do not run on TensorFlow 2. ``gan_helpers.code_view.compare_code``
 shows them beside the TF 2 code that replaces them.
 """
 

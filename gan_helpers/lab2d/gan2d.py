@@ -29,10 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ._quiet import import_tensorflow_quietly
-from .errors import GanHelpersError
-from .models import MinibatchStdDev
-from .paths import PACKAGE_ROOT
+from .._quiet import import_tensorflow_quietly
+from ..errors import GanHelpersError
+from ..models import MinibatchStdDev
+from ..paths import PACKAGE_ROOT
 
 tf = import_tensorflow_quietly()
 import keras  # noqa: E402
