@@ -24,6 +24,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tools"))   # _baseline: the TF1 scripts' data and batching
 
 import _baseline  # noqa: E402
 from gan_helpers import models, training_steps, timing, training  # noqa: E402

@@ -58,7 +58,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-for _path in (str(HERE), str(ROOT)):  # run as `python benchmarks/tf2_notebooks.py` from a checkout
+for _path in (str(HERE), str(ROOT / "tools"), str(ROOT)):  # run as `python benchmarks/tf2_notebooks.py`; tools/: _baseline
     if _path not in sys.path:
         sys.path.insert(0, _path)
 

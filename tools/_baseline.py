@@ -7,7 +7,7 @@ way the note's ``mnist.train.next_batch`` did, and times them.
 Importing this file loads neither TensorFlow nor Keras (``tests/test_benchmarks.py`` checks): the
 TF1 scripts must call ``tf.disable_eager_execution()`` before any Keras/eager machinery is set up.
 ``gan_helpers.data`` is imported only when the data is first read (:func:`mnist`, :func:`main`),
-which the TF1 scripts reach after that call. ``tf2_notebooks.py`` imports this file too, for the
+which the TF1 scripts reach after that call. ``benchmarks/tf2_notebooks.py`` imports this file too, for the
 same data and :func:`marginal`.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as `python benchmarks/tf1_gan.py` from a checkout
+if str(ROOT) not in sys.path:  # run as `python tools/tf1_gan.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
 BATCH_SIZE = 100

@@ -1,6 +1,6 @@
 """``make note-tf1``: the note's own TF1 code, trained as transcribed, its samples drawn and scored.
 
-For each configuration (``gan_helpers.note_tf1.CONFIGS``)
+For each configuration (``gan_helpers.CONFIGS``)
 
 - ``gan``: ``tf1_gan.py`` as transcribed (noise normal(0, 1), Adam lr 0.0002),
 - ``cgan-note-normal``: ``tf1_cgan.py`` with the note's code as written, ``np.random.normal(-1., 1.)``,
@@ -20,12 +20,12 @@ and each step count (14,100 = our notebooks' 100 epochs of the 14,106 offline im
 3. at the end ``results.json`` (a header with the CPU, TensorFlow, data, date and this command, and one
    entry per run) is written, like the PNGs atomically (temporary file + rename).
 
-    MNIST_NPZ=../shared/data/mnist-offline.npz python benchmarks/note_tf1.py      # all 6 runs, ~20 min
-    python benchmarks/note_tf1.py --configs gan --steps 200 --out /tmp/trial      # a short trial elsewhere
+    MNIST_NPZ=../shared/data/mnist-offline.npz python tools/note_tf1.py      # all 6 runs, ~20 min
+    python tools/note_tf1.py --configs gan --steps 200 --out /tmp/trial      # a short trial elsewhere
 
-The committed folder ``samples/note-tf1/`` only takes the full set (every config, 14,100 and 55,000
-steps, seed 42); anything else needs ``--out DIR``. The notebooks read the results with
-``gan_helpers.note_tf1`` (``load_results()``, ``table()``, ``grid_path()``).
+The committed folder ``results/note-tf1/`` only takes the full set (every config, 14,100 and 55,000
+steps, seed 42), with its provenance record (``gan_helpers.results``); anything else needs ``--out DIR``.
+The notebooks read the results with ``gan_helpers.results`` (``tf1_runs()``, ``tf1_table()``, ``tf1_grid()``).
 """
 
 from __future__ import annotations
@@ -47,10 +47,47 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-if str(ROOT) not in sys.path:  # run as `python benchmarks/note_tf1.py` from a checkout
+if str(ROOT) not in sys.path:  # run as `python tools/note_tf1.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
-from gan_helpers import note_tf1  # noqa: E402  (no TensorFlow)
+from gan_helpers import results  # noqa: E402  (no TensorFlow)
+
+FOLDER = results.RESULTS["note-tf1"].folder
+MORE_SEEDS_FOLDER = results.TF1_MORE_SEEDS_FOLDER
+
+# The runs of ``make note-tf1``: which script, with which noise (``options`` go to the script's ``run``).
+CONFIGS = {
+    "gan": {"script": "tools/tf1_gan.py", "options": {},
+            "noise": "np.random.normal(size=...): normal(0, 1) (tfGAN.ipynb #8, as transcribed)"},
+    "cgan-note-normal": {"script": "tools/tf1_cgan.py", "options": {"noise": "note-normal"},
+                         "noise": "np.random.normal(-1., 1., size=...): mean -1, std 1 (tfGAN2.ipynb #4, "
+                                  "the note's code as written)"},
+    "cgan-uniform": {"script": "tools/tf1_cgan.py", "options": {"noise": "uniform"},
+                     "noise": "np.random.uniform(-1., 1., size=...) (the original tutorial's and the "
+                              "note text's choice)"},
+}
+STEPS, SEED = results.TF1_STEPS, results.TF1_SEED
+SAMPLES = 10000          # images scored per run (as notebook 3's measure), noise drawn after np.random.seed(1)
+SAMPLE_SEED = 1
+# The conditional runs again at 14,100 steps with more seeds (``--more-seeds``): one seed cannot tell
+# whether a collapse belongs to the noise or to that seed.
+MORE_SEEDS = (0, 1, 2, 7)
+MORE_SEEDS_CONFIGS = ("cgan-note-normal", "cgan-uniform")
+MORE_SEEDS_STEPS = 14100
+
+# The sample measures results.json keeps of ``classifier.sample_quality`` (not its per-digit accuracy).
+QUALITY_KEYS = ("score", "top class", "rarest class", "shares", "FD", "label acc")
+# Keys of every run in results.json (a test checks them).
+RUN_KEYS = ("config", "script", "noise", "learning rate", "steps", "epochs", "full epochs", "seed",
+            "seconds", "loop seconds", "steps/s", "process seconds", "last epoch", "last step",
+            "epoch losses", "finite", "nonfinite steps", "first nonfinite step", "images finite",
+            *QUALITY_KEYS, "grid")
+HEADER_KEYS = ("what", "cpu", "machine", "tensorflow", "num_train", "steps per epoch", "epochs how",
+               "samples", "sample seed", "requested", "classifier", "data", "date", "command")
+# What makes these results (the provenance record's "code of"): the TF1 loops as transcribed, their data and
+# batching, this tool (subprocess, sampling, scoring, grids), and the classifier's measures.
+CODE_OF = ("tools.tf1_gan", "tools.tf1_cgan", "tools._baseline", "tools.note_tf1",
+           "gan_helpers.classifier", "gan_helpers.data")
 
 CHILD = "--train-one"   # internal: the subprocess that trains one run
 PROG = "note_tf1"
@@ -62,7 +99,7 @@ LOG_EVERY = 50          # the child prints every 50th of the note's epoch lines
 def train_one(config, steps, seed, samples, out):
     """Train one run with the TF1 script and save images + losses + seconds to ``out`` (.npz)."""
     sys.path.insert(0, str(HERE))
-    spec = note_tf1.CONFIGS[config]
+    spec = CONFIGS[config]
     script = importlib.import_module(Path(spec["script"]).stem)   # calls tf.disable_eager_execution()
     import inspect
 
@@ -110,44 +147,45 @@ def positive_steps(text):
         value = 0
     if value <= 0:
         raise argparse.ArgumentTypeError(f"needs whole numbers of training steps > 0, "
-                                         f"e.g. --steps {' '.join(map(str, note_tf1.STEPS))}; got {text!r}")
+                                         f"e.g. --steps {' '.join(map(str, STEPS))}; got {text!r}")
     return value
 
 
 def parse_args(argv):
     parser = OneLineParser(prog=PROG, description=__doc__.split("\n\n")[0])
-    parser.add_argument("--configs", nargs="+", choices=list(note_tf1.CONFIGS), default=list(note_tf1.CONFIGS),
-                        metavar="CONFIG", help=f"which runs (default all: {', '.join(note_tf1.CONFIGS)})")
-    parser.add_argument("--steps", nargs="+", type=positive_steps, default=list(note_tf1.STEPS),
-                        help=f"training steps of each run (default {' '.join(map(str, note_tf1.STEPS))})")
-    parser.add_argument("--seeds", "--seed", nargs="+", type=int, default=[note_tf1.SEED],
-                        help=f"training seeds, one run each (default {note_tf1.SEED})")
+    parser.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS),
+                        metavar="CONFIG", help=f"which runs (default all: {', '.join(CONFIGS)})")
+    parser.add_argument("--steps", nargs="+", type=positive_steps, default=list(STEPS),
+                        help=f"training steps of each run (default {' '.join(map(str, STEPS))})")
+    parser.add_argument("--seeds", "--seed", nargs="+", type=int, default=[SEED],
+                        help=f"training seeds, one run each (default {SEED})")
     parser.add_argument("--more-seeds", action="store_true",
-                        help=f"the committed extra seeds: {' '.join(note_tf1.MORE_SEEDS_CONFIGS)} at "
-                             f"{note_tf1.MORE_SEEDS_STEPS} steps, seeds {' '.join(map(str, note_tf1.MORE_SEEDS))}, "
-                             f"into {note_tf1.MORE_SEEDS_FOLDER.relative_to(ROOT)}/")
-    parser.add_argument("--out", type=Path, default=note_tf1.FOLDER,
-                        help="folder for the PNGs and results.json (default: the committed samples/note-tf1)")
+                        help=f"the committed extra seeds: {' '.join(MORE_SEEDS_CONFIGS)} at "
+                             f"{MORE_SEEDS_STEPS} steps, seeds {' '.join(map(str, MORE_SEEDS))}, "
+                             f"into {MORE_SEEDS_FOLDER.relative_to(ROOT)}/")
+    parser.add_argument("--out", type=Path, default=FOLDER,
+                        help="folder for the PNGs and results.json (default: the committed results/note-tf1)")
     parser.add_argument("--keep-images", action="store_true",
                         help="also keep each run's 10,000 images as <config>-<steps>.npz in --out (31 MB each)")
     args = parser.parse_args(argv)
     if args.more_seeds:
         if {"--configs", "--steps", "--seeds", "--seed", "--out"} & set(argv):
             parser.error("--more-seeds sets configs, steps, seeds and folder itself; give it alone")
-        args.configs, args.steps = list(note_tf1.MORE_SEEDS_CONFIGS), [note_tf1.MORE_SEEDS_STEPS]
-        args.seeds, args.out = list(note_tf1.MORE_SEEDS), note_tf1.MORE_SEEDS_FOLDER
+        args.configs, args.steps = list(MORE_SEEDS_CONFIGS), [MORE_SEEDS_STEPS]
+        args.seeds, args.out = list(MORE_SEEDS), MORE_SEEDS_FOLDER
     for name in ("configs", "steps", "seeds"):
         values = getattr(args, name)
         if len(set(values)) != len(values):
             parser.error(f"--{name} names a value twice ({' '.join(map(str, values))}); give each once")
-    full = (sorted(args.configs) == sorted(note_tf1.CONFIGS) and sorted(args.steps) == sorted(note_tf1.STEPS)
-            and args.seeds == [note_tf1.SEED] and not args.keep_images)
-    if args.out.resolve() == note_tf1.MORE_SEEDS_FOLDER.resolve() and not args.more_seeds:
-        parser.error(f"{note_tf1.MORE_SEEDS_FOLDER.relative_to(ROOT)}/ is written by --more-seeds only")
-    if args.out.resolve() == note_tf1.FOLDER.resolve() and not full:
-        parser.error(f"{note_tf1.FOLDER.relative_to(ROOT)}/ holds only the full set (every config, steps "
-                     f"{' and '.join(map(str, note_tf1.STEPS))}, seed {note_tf1.SEED}); write this one elsewhere "
-                     f"with --out DIR")
+    full = (sorted(args.configs) == sorted(CONFIGS) and sorted(args.steps) == sorted(STEPS)
+            and args.seeds == [SEED] and not args.keep_images)
+    if args.out.resolve() == MORE_SEEDS_FOLDER.resolve() and not args.more_seeds:
+        parser.error(f"{MORE_SEEDS_FOLDER.relative_to(ROOT)}/ is written by --more-seeds only")
+    trial = None if full or args.more_seeds else (f"not the full set of every config, steps "
+                                                   f"{' and '.join(map(str, STEPS))}, seed {SEED}")
+    refused = results.trial_refusal("note-tf1", args.out, trial)
+    if refused:
+        parser.error(refused)
     for seed in args.seeds:
         if not 0 <= seed < 2**32:
             parser.error(f"--seed {seed}: numpy seeds are 0 .. 2**32 - 1")
@@ -241,12 +279,12 @@ def main(argv=None) -> int:
     runs, grids = [], []
     with tempfile.TemporaryDirectory(prefix="note-tf1-") as tmp:
         for seed, config, steps in [(s, c, n) for s in args.seeds for c in args.configs for n in args.steps]:
-            spec = note_tf1.CONFIGS[config]
+            spec = CONFIGS[config]
             print(f"[{time.strftime('%H:%M:%S')}] {config}, {steps} steps, seed {seed} ...", flush=True)
             npz = Path(tmp) / f"{config}-{steps}-{seed}.npz"
             t0 = time.perf_counter()
             done = subprocess.run([sys.executable, str(Path(__file__).resolve()), CHILD, config, str(steps),
-                                   str(seed), str(note_tf1.SAMPLES), str(npz)], cwd=ROOT)
+                                   str(seed), str(SAMPLES), str(npz)], cwd=ROOT)
             process_seconds = time.perf_counter() - t0
             if done.returncode != 0 or not npz.exists():
                 parser.exit(1, f"{PROG}: training {config} for {steps} steps failed (exit {done.returncode}; "
@@ -283,13 +321,13 @@ def main(argv=None) -> int:
                 "finite": nonfinite == 0, "nonfinite steps": nonfinite,
                 "first nonfinite step": None if first_bad < 0 else first_bad,
                 "images finite": images_finite,
-                **{key: quality[key] for key in note_tf1.QUALITY_KEYS},
-                "grid": note_tf1.grid_name(config, steps, seed),
+                **{key: quality[key] for key in QUALITY_KEYS},
+                "grid": results.tf1_grid_name(config, steps, seed),
             }
-            assert tuple(run) == note_tf1.RUN_KEYS, tuple(run)
+            assert tuple(run) == RUN_KEYS, tuple(run)
             runs.append(run)
             if args.keep_images:
-                with atomic_path(args.out / note_tf1.grid_name(config, steps, seed).replace(".png", ".npz"), suffix=".npz") as kept, open(kept, "wb") as f:
+                with atomic_path(args.out / results.tf1_grid_name(config, steps, seed).replace(".png", ".npz"), suffix=".npz") as kept, open(kept, "wb") as f:
                     np.savez(f, images=images, requested=child["requested"])
             # keep only what the grid shows (GAN: the first 100; cgan: the first 10 asked for as each digit)
             pick = (np.arange(100) if requested is None
@@ -306,7 +344,7 @@ def main(argv=None) -> int:
                   flush=True)
 
     header = {
-        "what": "the note's own TF1 training loops (benchmarks/tf1_gan.py, tf1_cgan.py, as transcribed, on "
+        "what": "the note's own TF1 training loops (tools/tf1_gan.py, tf1_cgan.py, as transcribed, on "
                 "tf.compat.v1), trained in a subprocess each; 10,000 samples per run scored with the project's "
                 "classifier as notebook 3 does (gan_helpers.classifier.sample_quality)",
         "cpu": timing.cpu_model(), "machine": timing.describe(), "tensorflow": tf.__version__,
@@ -315,21 +353,24 @@ def main(argv=None) -> int:
                        f"steps per epoch (each epoch a new shuffled order, the last {mnist.num_train % 100} "
                        f"images skipped, as the note's next_batch loop with total_batch = N // 100); "
                        f"'full epochs' counts the epochs finished, the last one may be partial"),
-        "samples": note_tf1.SAMPLES,
-        "sample seed": note_tf1.SAMPLE_SEED,
-        "requested": (f"gan: none; cgan: np.repeat(np.arange(10), {note_tf1.SAMPLES // 10}), one-hot, i.e. image i "
-                      f"was asked for as digit i // {note_tf1.SAMPLES // 10}; the noise is drawn with the run's own "
-                      f"noise function after np.random.seed({note_tf1.SAMPLE_SEED})"),
+        "samples": SAMPLES,
+        "sample seed": SAMPLE_SEED,
+        "requested": (f"gan: none; cgan: np.repeat(np.arange(10), {SAMPLES // 10}), one-hot, i.e. image i "
+                      f"was asked for as digit i // {SAMPLES // 10}; the noise is drawn with the run's own "
+                      f"noise function after np.random.seed({SAMPLE_SEED})"),
         "classifier": {k: judge_info[k] for k in ("test_accuracy",) if k in judge_info},
         "data": mnist.source,
         "date": datetime.date.today().isoformat(),
         "command": command_line(argv),
     }
-    assert tuple(header) == note_tf1.HEADER_KEYS, tuple(header)
+    assert tuple(header) == HEADER_KEYS, tuple(header)
     for name, images, requested, text in grids:
         save_run_grid(plotting, args.out / name, images, requested, text)
-    write_bytes_atomic(args.out / "results.json", to_json({"header": header, "runs": runs}).encode("utf-8"))
-    print(note_tf1.table(runs))
+    record = results.record(CODE_OF, {"configs": args.configs, "steps": args.steps, "seeds": args.seeds,
+                                      "samples": SAMPLES, "sample seed": SAMPLE_SEED}, data=mnist.source)
+    doc = {"header": header, "runs": runs, results.KEY: record}
+    write_bytes_atomic(args.out / "results.json", to_json(doc).encode("utf-8"))
+    print(results.tf1_table(runs))
     print(f"wrote {len(grids)} grids and results.json to {args.out} in {(time.time() - started) / 60:.1f} min")
     return 0
 

@@ -16,7 +16,7 @@ only as far as current TensorFlow needs:
 - wrapped in ``run(steps)`` (a fresh graph and session per call); the sample pictures are not in the
   timed loop: ``run(..., samples=N)`` draws N images afterwards, N/10 per digit 0..9 in order.
 
-    python benchmarks/tf1_cgan.py --short 300 --long 1500     # prints one JSON line
+    python tools/tf1_cgan.py --short 300 --long 1500     # prints one JSON line
 """
 
 from __future__ import annotations

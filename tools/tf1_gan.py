@@ -9,11 +9,11 @@ only as far as current TensorFlow needs:
   order every epoch, ``total_batch = N // 100`` batches (``_baseline.batches``);
 - wrapped in ``run(steps)`` (a fresh graph and session per call) so it can be timed;
   step #13 (sample pictures) is not in the timed loop: ``run(..., samples=N)`` draws N images
-  from the trained generator afterwards (``benchmarks/note_tf1.py`` grids and scores them).
+  from the trained generator afterwards (``tools/note_tf1.py`` grids and scores them).
 
 The math is the note's, including ``tf.log`` of sigmoid outputs (which can reach ``log(0)``).
 
-    python benchmarks/tf1_gan.py --short 300 --long 1500     # prints one JSON line
+    python tools/tf1_gan.py --short 300 --long 1500     # prints one JSON line
 """
 
 from __future__ import annotations
