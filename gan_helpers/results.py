@@ -213,11 +213,13 @@ def short_cpu(cpu: str) -> str:
     return " ".join(cpu.split())
 
 
-def verdict(name: str) -> str:
+def verdict(name: str, paths=None) -> str:
     """The line a notebook prints before it shows a saved result: made by the same code as today or by
-    other code, on this CPU or another, with which TensorFlow."""
+    other code, on this CPU or another, with which TensorFlow. ``paths``: other files of that result
+    (a trial's) instead of the committed ones."""
     res = result(name)
-    recs = [record_of(path) for path in files(name)]
+    label = f"results/{name}" if paths is None else ", ".join(shown(p) for p in paths)
+    recs = [record_of(path) for path in (files(name) if paths is None else paths)]
     if not recs:
         raise ResultsError(f"results/{name}/ holds no result: run `{res.make}` (about {res.minutes} min)")
     statuses = [code_status(r) for r in recs]
@@ -239,14 +241,14 @@ def verdict(name: str) -> str:
            f"on another CPU ({named}; this machine: {short_cpu(here_cpu)})")
     tf = (f"TensorFlow {', '.join(tfs)}" + ("" if tfs == [here_tf] else f" (this machine: {here_tf})"))
     count = f" ({len(recs)} files)" if len(recs) > 1 else ""
-    return f"results/{name}{count}: {code}, {cpu}, {tf}"
+    return f"{label}{count}: {code}, {cpu}, {tf}"
 
 
 def trial_refusal(name: str, out, trial: str | None) -> str | None:
     """Why a run cannot be written to ``out``, or None: a trial run (``trial`` says how it differs, e.g.
     ``"3 epochs, not 100"``) never goes into the committed ``results/<name>/``."""
     if trial and _owner(Path(out)) is result(name):
-        return f"a trial run ({trial}) is not written into results/{name}/; write it elsewhere with --out DIR"
+        return f"a trial run ({trial}) is not written into results/{name}/; write it elsewhere with --out"
     return None
 
 

@@ -5,16 +5,17 @@ takes 2-10 minutes here, so the table does not fit the notebook's own budget. Th
 trains the rows with the code the notebook shows and calls, imported from
 ``gan_helpers.experiments`` (``run_experiment``, ``measure``, the rows ``GAN_ROWS`` /
 ``CGAN_ROWS``): no notebook cell is executed. Each result is written (atomically) to
-``benchmarks/ablation/{kind}-{row}-seed{seed}.json``; the notebook reads those files and
-refuses a file whose settings no longer match its row.
+``results/ablation/{kind}-{row}-seed{seed}.json`` with its provenance record (``gan_helpers.results``:
+the fingerprint of the code named in :data:`CODE_OF`, the row's settings, CPU and TensorFlow); the
+notebook reads those files and refuses a file whose record names other settings than its row.
 
-    python benchmarks/ablation.py                 # every missing row, seed 42; final and leave-one-out rows also 7 and 1
-    python benchmarks/ablation.py --list          # rows and whether a result exists
-    python benchmarks/ablation.py --only gan:"+ dropout 0.3 in D" --redo
+    python tools/ablation.py                 # every missing row, seed 42; final and leave-one-out rows also 7 and 1
+    python tools/ablation.py --list          # rows and whether a result exists
+    python tools/ablation.py --only gan:"+ dropout 0.3 in D" --redo
 
 Run it on an otherwise idle machine: the steps/s column is measured as the rows train.
 Every row of the table trains exactly 100 epochs; ``GAN_EPOCHS`` is refused, and ``--epochs``
-(for tests and trials) needs ``--results`` in another folder, so a short run can never be
+(for tests and trials) needs ``--out`` in another folder, so a short run can never be
 saved as a table row. ``--checkpoints DIR`` keeps each row's trained models (``DIR/{kind}-{row}-seed{seed}``).
 """
 
@@ -27,8 +28,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as `python benchmarks/ablation.py` from a checkout
+if str(ROOT) not in sys.path:  # run as `python tools/ablation.py` from a checkout
     sys.path.insert(0, str(ROOT))
+
+# What makes a row (the provenance record's "code of"): notebook 3's experiment code, the models and
+# settings, the loop that trains them, the classifier's measures, and this tool.
+CODE_OF = ("gan_helpers.experiments.cross_entropy", "gan_helpers.experiments.make_train_step",
+           "gan_helpers.experiments.sample_rows", "gan_helpers.experiments.run_experiment",
+           "gan_helpers.experiments.measure", "gan_helpers.experiments.row_result", "gan_helpers.models",
+           "gan_helpers.runner.Run", "gan_helpers.training", "gan_helpers.classifier", "tools.ablation.main")
 
 
 def jobs(seeds=None, only=()):
@@ -50,9 +58,10 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", help="seeds for every row (default: 42; the final and leave-one-out rows 42, 7 and 1)")
     parser.add_argument("--redo", action="store_true", help="run again even if a result exists")
     parser.add_argument("--list", action="store_true", help="list the rows and exit")
-    parser.add_argument("--results", type=Path, help="folder for the results (default: benchmarks/ablation)")
+    parser.add_argument("--out", "--results", type=Path, dest="results",
+                        help="folder for the results (default: results/ablation)")
     parser.add_argument("--epochs", type=int, default=100,
-                        help="epochs per row (default 100; another number only with --results elsewhere)")
+                        help="epochs per row (default 100; another number only with --out elsewhere)")
     parser.add_argument("--checkpoints", type=Path, help="keep each row's trained models in this folder")
     args = parser.parse_args(argv)
     if os.environ.get("GAN_EPOCHS", "").strip():
@@ -60,13 +69,15 @@ def main(argv=None) -> int:
     only = {tuple(o.split(":", 1)) for o in args.only}
 
     from gan_helpers import classifier, experiments, paths
+    from gan_helpers import results as saved
     from gan_helpers.data import load_mnist
     from gan_helpers.atomic import write_json_atomic
 
     results = args.results or experiments.ABLATION_DIR
-    if args.epochs != experiments.ABLATION_EPOCHS and results.resolve() == experiments.ABLATION_DIR.resolve():
-        parser.exit(2, f"ablation: the table's rows are {experiments.ABLATION_EPOCHS} epochs; "
-                       f"write a {args.epochs}-epoch trial elsewhere with --results DIR\n")
+    refused = saved.trial_refusal("ablation", results, None if args.epochs == experiments.ABLATION_EPOCHS
+                                  else f"{args.epochs} epochs, not {experiments.ABLATION_EPOCHS}")
+    if refused:
+        parser.exit(2, f"ablation: {refused}\n")
     todo = []
     for kind, name, seed in jobs(args.seeds, only):
         path = experiments.row_path(kind, name, seed, results)
@@ -90,7 +101,9 @@ def main(argv=None) -> int:
         run = experiments.run_experiment(settings, seed, mnist, total_epoch=args.epochs, checkpoint_dir=keep,
                                          fresh=keep is not None)
         quality = experiments.measure(run.generator, settings, judge, real_features)
-        write_json_atomic(path, experiments.row_result(kind, name, seed, run, quality, args.epochs))
+        record = saved.record(CODE_OF, experiments.row_settings(kind, name, seed, args.epochs), data=mnist.describe())
+        write_json_atomic(path, saved.with_record(experiments.row_result(kind, name, seed, run, quality, args.epochs),
+                                                  record))
         print(f"    score {quality['score']:.2f}, top class {quality['top class']:.1%}, FD {quality['FD']:.1f}"
               + (f", label acc {quality['label acc']:.1%}" if quality["label acc"] is not None else ""), flush=True)
     print(f"done in {(time.time() - started) / 60:.1f} min")
