@@ -225,14 +225,16 @@ def verdict(name: str, paths=None) -> str:
     statuses = [code_status(r) for r in recs]
     words = {"same": "the same code as today", "other": f"other code than today's (`{res.make}` makes it again)"}
 
-    def code_phrase(status):
-        return words.get(status) or f"code {status}"   # "code not recorded: made before issue 25"
+    def code_phrase(status):   # "made by the same code as today", "code not recorded (made before issue 25)"
+        if status in words:
+            return "made by " + words[status]
+        return "code " + re.sub(r"^not recorded: (.*)$", r"not recorded (\1)", status)
 
     if len(set(statuses)) == 1:
-        code = ("" if len(recs) == 1 else "all ") + "made by " + code_phrase(statuses[0])
+        code = code_phrase(statuses[0])
     else:
         counts = {s: statuses.count(s) for s in dict.fromkeys(statuses)}
-        code = "; ".join(f"{n} made by {code_phrase(s)}" for s, n in counts.items())
+        code = "; ".join(f"{n} {code_phrase(s)}" for s, n in counts.items())
     here_cpu, here_tf = timing.cpu_model(), tensorflow_version()
     cpus = sorted({r["cpu"] for r in recs})
     tfs = sorted({r["tensorflow"] for r in recs})
