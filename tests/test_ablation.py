@@ -91,6 +91,8 @@ def test_gan_epochs_is_refused_and_short_rows_never_go_into_the_table():
     short = _ablation("--epochs", "3", GAN_EPOCHS="")
     assert short.returncode == 2 and short.stderr.strip() == (
         "ablation: a trial run (3 epochs, not 100) is not written into results/ablation/; write it elsewhere with --out")
+    other_seed = _ablation("--seeds", "3", GAN_EPOCHS="")
+    assert other_seed.returncode == 2 and "a trial run (seeds 3, not the table's (42, 7, 1))" in other_seed.stderr
     assert {p.name: p.stat().st_mtime_ns for p in experiments.ABLATION_DIR.iterdir()} == before
 
 

@@ -74,8 +74,10 @@ def main(argv=None) -> int:
     from gan_helpers.atomic import write_json_atomic
 
     results = args.results or experiments.ABLATION_DIR
-    refused = saved.trial_refusal("ablation", results, None if args.epochs == experiments.ABLATION_EPOCHS
-                                  else f"{args.epochs} epochs, not {experiments.ABLATION_EPOCHS}")
+    trial = [f"{args.epochs} epochs, not {experiments.ABLATION_EPOCHS}"] if args.epochs != experiments.ABLATION_EPOCHS else []
+    if set(args.seeds or ()) - set(experiments.FINAL_SEEDS):
+        trial.append(f"seeds {' '.join(map(str, args.seeds))}, not the table's {experiments.FINAL_SEEDS}")
+    refused = saved.trial_refusal("ablation", results, "; ".join(trial))
     if refused:
         parser.exit(2, f"ablation: {refused}\n")
     todo = []
