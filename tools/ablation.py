@@ -69,7 +69,7 @@ def main(argv=None) -> int:
     only = {tuple(o.split(":", 1)) for o in args.only}
 
     from gan_helpers import classifier, experiments, paths
-    from gan_helpers import results as saved
+    from gan_helpers import results as saved_results
     from gan_helpers.data import load_mnist
     from gan_helpers.atomic import write_json_atomic
 
@@ -77,7 +77,7 @@ def main(argv=None) -> int:
     trial = [f"{args.epochs} epochs, not {experiments.ABLATION_EPOCHS}"] if args.epochs != experiments.ABLATION_EPOCHS else []
     if set(args.seeds or ()) - set(experiments.FINAL_SEEDS):
         trial.append(f"seeds {' '.join(map(str, args.seeds))}, not the table's {experiments.FINAL_SEEDS}")
-    refused = saved.trial_refusal("ablation", results, "; ".join(trial))
+    refused = saved_results.trial_refusal("ablation", results, "; ".join(trial))
     if refused:
         parser.exit(2, f"ablation: {refused}\n")
     todo = []
@@ -103,9 +103,10 @@ def main(argv=None) -> int:
         run = experiments.run_experiment(settings, seed, mnist, total_epoch=args.epochs, checkpoint_dir=keep,
                                          fresh=keep is not None)
         quality = experiments.measure(run.generator, settings, judge, real_features)
-        record = saved.record(CODE_OF, experiments.row_settings(kind, name, seed, args.epochs), data=mnist.describe())
-        write_json_atomic(path, saved.with_record(experiments.row_result(kind, name, seed, run, quality, args.epochs),
-                                                  record))
+        row = experiments.row_result(kind, name, seed, run, quality, args.epochs)
+        record = saved_results.record(CODE_OF, experiments.row_settings(kind, name, seed, args.epochs),
+                                      data=mnist.describe())
+        write_json_atomic(path, saved_results.with_record(row, record))
         print(f"    score {quality['score']:.2f}, top class {quality['top class']:.1%}, FD {quality['FD']:.1f}"
               + (f", label acc {quality['label acc']:.1%}" if quality["label acc"] is not None else ""), flush=True)
     print(f"done in {(time.time() - started) / 60:.1f} min")
