@@ -218,8 +218,11 @@ def verdict(name: str, paths=None) -> str:
     other code, on this CPU or another, with which TensorFlow. ``paths``: other files of that result
     (a trial's) instead of the committed ones."""
     res = result(name)
-    label = f"results/{name}" if paths is None else ", ".join(shown(p) for p in paths)
-    recs = [record_of(path) for path in (files(name) if paths is None else paths)]
+    committed = files(name)
+    paths = committed if paths is None else [Path(p) for p in paths]
+    same = [p.resolve() for p in paths] == [p.resolve() for p in committed]
+    label = f"results/{name}" if same else ", ".join(shown(p) for p in paths)
+    recs = [record_of(path) for path in paths]
     if not recs:
         raise ResultsError(f"results/{name}/ holds no result: run `{res.make}` (about {res.minutes} min)")
     statuses = [code_status(r) for r in recs]

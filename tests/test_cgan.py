@@ -84,7 +84,7 @@ def test_notebook_2_shows_its_own_run_identical_to_the_saved_one():
     TensorFlow: the committed notebook must say so (and the comparison must be read, not trained)."""
     nb = nbformat.read(ROOT / "notebooks" / "02_conditional_gan.ipynb", as_version=4)
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    assert "results/cgan-noise/results.json: made by the same code as today" in text
+    assert "results/cgan-noise: made by the same code as today" in text
     assert re.search(r"this notebook's run \(uniform\(-1, 1\), seed 42\).* -> identical", text)
 
 
