@@ -11,7 +11,8 @@ which prints its numbers as JSON; no notebook cell is executed and no training o
   * baseline: ``tools/tf1_*.py --short S --long L`` (steps, after a short warm-up run);
   * ours: ``benchmarks/tf2_notebooks.py gan|cgan --short E1 --long E2`` (epochs, after a one-epoch
     warm-up run): the notebook's run built from ``gan_helpers`` (its models and optimisers,
-    ``training_steps``' copy of its training step, its per-epoch ``watch``, ``runner.Run`` with its checkpoints
+    the training step it shows (``training_steps``), the loop it shows (``training.train``), its per-epoch
+    ``watch``, ``runner.Run`` with its checkpoints
     (every 10 s and after the last epoch), the sample grids at epochs 0, 9, 19, ... and the animation's
     frames). The default epochs 2 and 32 put three sample grids and about one interval checkpoint into the
     30 extra epochs (about 11 s here), the share of a full run; a longer difference also makes the jitter of
@@ -380,7 +381,7 @@ def main(argv=None):
         f"`make bench` {datetime.datetime.now().isoformat(timespec='minutes')}, {machine}; {versions()}; "
         f"{n:,} training images ({os.environ.get('MNIST_NPZ') or 'downloaded'}), batch {BATCH_SIZE}.",
         f"steps/s: marginal, (long - short) time / extra steps, median of {args.repeats}; "
-        f"ours = benchmarks/{OURS} (the notebook's run from gan_helpers: runner.Run with training_steps' training step, "
+        f"ours = benchmarks/{OURS} (the notebook's run from gan_helpers: training.train, the loop the notebooks run, with training_steps' training step and runner.Run, "
         f"its watch, checkpoints every 10 s and after the last epoch, sample grids at epochs 0, 9, 19, ..., "
         f"animation frames) with {e1} and {e2} epochs "
         f"({e1 * total_batch} and {e2 * total_batch} steps), baseline = tools/tf1_*.py with "

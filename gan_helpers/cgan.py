@@ -1,8 +1,8 @@
 """Notebook 2's conditional GAN runs, written once for the notebook, ``make bench`` and ``make cgan-noise``.
 
 - :func:`build`: one run as notebook 2's ``train_cgan`` makes it (seed, models #2-#3, two Adams #8, the
-  noise #4, the sample rows #13 and the learning-signal watch). The notebook passes its own
-  ``make_train_step`` (#9); the tools use ``training_steps.make_cgan_train_step``, its line-for-line copy.
+  noise #4, the sample rows #13 and the learning-signal watch), with the training step the notebook shows
+  (``training_steps.make_cgan_train_step``, #9); ``training.train`` trains it, in the notebook and the tools.
 - :func:`measure`: what the notebook's comparison table shows for a trained run.
 - The comparison's three extra 100-epoch runs (:data:`COMPARISON`) are trained by ``make cgan-noise``
   (``tools/cgan_noise.py``) and saved in :data:`RESULTS` (``results/cgan-noise/``) with their per-epoch
@@ -56,11 +56,11 @@ def signal_watch(generator, discriminator, noise_name, mnist, n=500):
 
 def build(noise_name, seed, mnist, make_train_step=note_train_step, *, learning_rate=NOTE["learning_rate"],
           n_hidden=NOTE["n_hidden"], n_noise=NOTE["n_noise"], checkpoint_dir=None, sample_dir=None,
-          fresh=False):
-    """One run of notebook 2: returns ``(run, train_step, watch)``; ``run.fit(train_step, ...)`` trains it."""
+          fresh=False, log=print):
+    """One run of notebook 2: returns ``(run, train_step, watch)``; ``training.train(run, train_step, ...)`` trains
+    it (``watch``, the generator's learning signal after every epoch, is the run's already)."""
     n_class, n_input = NOTE["n_class"], NOTE["n_input"]
-    keras.utils.set_random_seed(seed)
-    rng = tf.random.Generator.from_seed(seed)
+    rng = training.seeded_rng(seed)
     generator = models.build_cgan_generator(n_noise, n_class, n_hidden, n_input)
     discriminator = models.build_cgan_discriminator(n_input, n_class, n_hidden)
     D_optimizer = keras.optimizers.Adam(learning_rate, epsilon=1e-8)
@@ -74,10 +74,12 @@ def build(noise_name, seed, mnist, make_train_step=note_train_step, *, learning_
         # Row 1: the first ten test images; row 2: the generator's images for their labels.
         return [mnist.x_test[:SAMPLE_SIZE], generator([sample_noise, sample_labels], training=False).numpy()]
 
+    watch = signal_watch(generator, discriminator, noise_name, mnist)
     run = runner.Run(models.cgan_settings(n_noise, n_class, n_hidden, n_input, noise=noise_name),
                      generator, discriminator, D_optimizer, G_optimizer, rng,
-                     checkpoint_dir=checkpoint_dir, sample_dir=sample_dir, fresh=fresh, sample_rows=sample_rows)
-    return run, train_step, signal_watch(generator, discriminator, noise_name, mnist)
+                     checkpoint_dir=checkpoint_dir, sample_dir=sample_dir, fresh=fresh, sample_rows=sample_rows,
+                     watch=watch, log=log)
+    return run, train_step, watch
 
 
 def generate(run, digits, seed=0):

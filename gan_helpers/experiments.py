@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 import numpy as np
 
-from . import classifier, models, timing
+from . import classifier, models, timing, training
 from . import results as _results   # `results` is the argument naming another results folder below
 from ._quiet import import_tensorflow_quietly
 from .errors import GanHelpersError
@@ -84,8 +84,7 @@ def run_experiment(settings, seed, mnist, *, total_epoch, batch_size=100, checkp
     ``watch_discriminator``: also record D(x) and D(G(z)) after every epoch in the history
     (:func:`~gan_helpers.diagnostics.discriminator_watch` on test images; the training is unchanged).
     """
-    keras.utils.set_random_seed(seed)
-    rng = tf.random.Generator.from_seed(seed)
+    rng = training.seeded_rng(seed)
     generator, discriminator = models.build_from_settings(settings)
     D_optimizer = keras.optimizers.Adam(settings.get("d_learning_rate", settings["learning_rate"]),
                                         beta_1=settings["beta_1"], epsilon=1e-8)
