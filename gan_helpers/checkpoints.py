@@ -73,7 +73,7 @@ class TrainingCheckpoint:
             if diff:
                 raise CheckpointError(
                     f"the checkpoint in {self.directory} was made with other settings ({'; '.join(diff)}); "
-                    f"start fresh (FRESH_START = True) or delete {self.directory}")
+                    f"start fresh (fresh=True) or delete {self.directory}")
         # Keras 3 optimisers create their slots on first use; build them now so a restore
         # has somewhere to put the saved moments.
         D_optimizer.build(discriminator.trainable_variables)
@@ -98,7 +98,7 @@ class TrainingCheckpoint:
             self.checkpoint.restore(latest).assert_existing_objects_matched()
         except Exception as exc:  # noqa: BLE001 - TF raises many kinds for a damaged file
             first = str(exc).strip().splitlines()[0][:160]
-            raise CheckpointError(f"cannot load {latest} ({first}); start fresh (FRESH_START = True) "
+            raise CheckpointError(f"cannot load {latest} ({first}); start fresh (fresh=True) "
                                   f"or delete {self.directory}") from None
         done = int(self.epoch.numpy())
         return done, self._read_history(done)
@@ -116,7 +116,7 @@ class TrainingCheckpoint:
         except (OSError, ValueError) as exc:
             raise CheckpointError(f"{path} is unreadable ({str(exc).splitlines()[0][:80]}); delete that file to "
                                   f"resume without the loss history of the first {done} epochs, or start "
-                                  f"fresh (FRESH_START = True)") from None
+                                  f"fresh (fresh=True)") from None
         # history.json is written before the checkpoint: it may hold one epoch more.
         return {k: list(v)[:done] for k, v in history.items()}
 
@@ -140,7 +140,7 @@ class TrainingCheckpoint:
 def delete_checkpoint_folder(directory) -> None:
     """Delete ``directory`` if it is one of this project's checkpoint folders (it has ``settings.json``).
 
-    A missing or empty folder is fine; any other folder is refused, so ``FRESH_START = True`` with a
+    A missing or empty folder is fine; any other folder is refused, so ``fresh=True`` with a
     mistyped path cannot delete something else.
     """
     directory = Path(directory)
@@ -152,7 +152,7 @@ def delete_checkpoint_folder(directory) -> None:
         shutil.rmtree(directory)
     elif any(directory.iterdir()):
         raise CheckpointError(f"{directory} is not a checkpoint folder of this project (it has no "
-                              f"{SETTINGS_FILE}), so FRESH_START will not delete it; choose another folder")
+                              f"{SETTINGS_FILE}), so fresh=True will not delete it; choose another folder")
 
 
 def load_generator(directory, *, expect_kind=None, how_to_make=None):

@@ -7,7 +7,7 @@ handout displays where no widget can live.
 
 Folders default to the project's (:mod:`gan_helpers.paths`: ``checkpoints/cgan``,
 ``checkpoints/gan``, ``samples/gan``); any other folder, e.g. ``paths.checkpoint_dir("cgan-better")``,
-can be passed. A missing checkpoint or sample folder shows one line naming the notebook to run.
+can be passed. A missing checkpoint or sample folder shows one line: train it first.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import ipywidgets as W
 import numpy as np
 
 from . import checkpoints, models, paths, plotting
+
+TRAIN_FIRST = "train it first: run the notebook's training cell, which writes it"
 
 
 class View(W.VBox):
@@ -45,8 +47,7 @@ def _message(text: str) -> W.HTML:
 
 def _load(directory, kind):
     try:
-        return checkpoints.load_generator(directory, expect_kind=kind,
-                                          how_to_make=paths.how_to_make(directory, kind))
+        return checkpoints.load_generator(directory, expect_kind=kind, how_to_make=TRAIN_FIRST)
     except checkpoints.CheckpointError as exc:
         return None, str(exc)
 
@@ -142,7 +143,7 @@ def epoch_browser(sample_dir=None):
         sample_dir = paths.sample_dir("gan")
     grids = sorted(Path(sample_dir).glob("[0-9][0-9][0-9].png"))
     if not grids:
-        return _message(f"no sample grids in {sample_dir}; {paths.how_to_make(sample_dir, 'gan')}")
+        return _message(f"no sample grids in {sample_dir}; {TRAIN_FIRST}")
     epochs = [int(p.stem) for p in grids]
     slider = W.SelectionSlider(options=epochs, value=epochs[-1], description="epoch")
     image = W.Image(format="png")

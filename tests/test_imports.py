@@ -149,7 +149,7 @@ def test_real_tensorflow_import_prints_nothing_and_keeps_our_variables_out_of_th
 def test_source_locations_are_shown_relative_to_the_checkout():
     from gan_helpers import code_view
 
-    text = repr(code_view.show_source(paths.how_to_make))
+    text = repr(code_view.show_source(paths.shown))
     assert "# --- gan_helpers/paths.py:" in text, text[:200]
     assert str(paths.PACKAGE_ROOT) not in text
 

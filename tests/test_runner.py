@@ -107,7 +107,7 @@ def test_unreadable_history_is_reported_not_silently_emptied(tmp_path):
     with pytest.raises(checkpoints.CheckpointError) as info:
         experiment(3, tmp_path / "c", PLAIN_SETTINGS)
     message = str(info.value)
-    assert "history.json is unreadable" in message and "FRESH_START = True" in message and "\n" not in message
+    assert "history.json is unreadable" in message and "fresh=True" in message and "\n" not in message
 
 
 def test_missing_history_leaves_gaps_and_says_so(tmp_path, capsys):
