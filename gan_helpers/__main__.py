@@ -103,7 +103,7 @@ def sample(args) -> int:
         return 1
     if args.kind == "cgan":
         labels = (np.full(args.count, args.digit) if args.digit is not None
-                  else np.arange(args.count) % settings["n_class"])
+                  else np.arange(args.count) % settings.n_class)
     else:
         labels = np.full(args.count, -1)
     images = models.generate(generator, settings, args.count, seed=args.seed,

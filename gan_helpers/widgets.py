@@ -63,7 +63,7 @@ def digit_slider(checkpoint_dir=None, count=10, seed=0):
     generator, settings = _load(checkpoint_dir, "cgan")
     if generator is None:
         return _message(settings)
-    n_class = settings["n_class"]
+    n_class = settings.n_class
     digit = W.IntSlider(value=0, min=0, max=n_class - 1, description="digit")
     seed_box = W.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed",
                                 layout=W.Layout(width="170px"))
@@ -110,7 +110,7 @@ def latent_walk(checkpoint_dir=None, seed_a=0, seed_b=1, frames=11):
     import tensorflow as tf
 
     def noise(seed):
-        return models.NOISE[settings["noise"]](tf.random.Generator.from_seed(seed), 1, settings["n_noise"])
+        return models.NOISE[settings.noise](tf.random.Generator.from_seed(seed), 1, settings.n_noise)
 
     z_a, z_b = noise(seed_a), noise(seed_b)
     t = W.FloatSlider(value=0.0, min=0.0, max=1.0, step=1.0 / (frames - 1), description="t",

@@ -34,7 +34,9 @@ def gan_dir(tmp_path_factory):
 def test_checkpoint_folder_records_settings_history_and_keeps_a_few(tmp_path):
     make_checkpoint(tmp_path / "c", "cgan", epochs=5)
     saved = json.loads((tmp_path / "c" / "settings.json").read_text())
-    assert saved == models.cgan_settings(n_noise=16, n_hidden=32)
+    assert saved == {"kind": "cgan", "n_noise": 16, "n_class": 10, "n_hidden": 32, "n_input": 784,
+                     "noise": "uniform(-1, 1)"}, "the keys and values notebook 2's checkpoints always had"
+    assert checkpoints.read_settings(tmp_path / "c") == models.cgan_settings(n_noise=16, n_hidden=32)
     assert len(json.loads((tmp_path / "c" / "history.json").read_text())["D loss"]) == 5
     indexes = sorted(p.name for p in (tmp_path / "c").glob("ckpt-*.index"))
     assert indexes == ["ckpt-3.index", "ckpt-4.index", "ckpt-5.index"], "the last three are kept"
@@ -64,7 +66,7 @@ def test_history_written_before_a_killed_save_is_trimmed(tmp_path):
     h["D loss"].append(9.0)   # as if killed after history.json, before the checkpoint
     h["G loss"].append(9.0)
     path.write_text(json.dumps(h))
-    settings = json.loads((tmp_path / "c" / "settings.json").read_text())
+    settings = checkpoints.read_settings(tmp_path / "c")
     g, d = models.build_from_settings(settings)
     ckpt = checkpoints.TrainingCheckpoint(tmp_path / "c", settings, generator=g, discriminator=d,
                                           D_optimizer=keras.optimizers.Adam(), G_optimizer=keras.optimizers.Adam(),
@@ -265,8 +267,8 @@ def test_latent_walk_and_epoch_browser(gan_dir, tmp_path):
     end = view.last_images.copy()
     view.controls["t"].value = 0.5
     generator, settings = checkpoints.load_generator(gan_dir)
-    za = models.NOISE[settings["noise"]](tf.random.Generator.from_seed(0), 1, settings["n_noise"])
-    zb = models.NOISE[settings["noise"]](tf.random.Generator.from_seed(1), 1, settings["n_noise"])
+    za = models.NOISE[settings.noise](tf.random.Generator.from_seed(0), 1, settings.n_noise)
+    zb = models.NOISE[settings.noise](tf.random.Generator.from_seed(1), 1, settings.n_noise)
     np.testing.assert_allclose(start, generator(za).numpy(), atol=1e-6)
     np.testing.assert_allclose(end, generator(zb).numpy(), atol=1e-6)
     np.testing.assert_allclose(view.last_images, generator(0.5 * za + 0.5 * zb).numpy(), atol=1e-5)
@@ -290,8 +292,7 @@ def test_cli_and_slider_use_notebook_3s_checkpoints(kind, tmp_path):
     """`sample ... --checkpoint checkpoints/{gan,cgan}-better` and digit_slider(that folder) rebuild
     notebook 3's models (deeper MLP with batch norm and minibatch std) from settings.json."""
     settings = models.better_settings(kind, "mlp", n_noise=16, n_hidden=[16, 32], activation="leaky_relu",
-                                      init="glorot", ema=0.999)
-    settings.update(batch_norm=True, minibatch_std=True)
+                                      init="glorot", ema=0.999, batch_norm=True, minibatch_std=True)
     directory = tmp_path / f"{kind}-better"
     generator, _, _ = make_checkpoint(directory, settings=settings)
     out = tmp_path / "x.npz"
