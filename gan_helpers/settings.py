@@ -53,23 +53,24 @@ class Settings:
     n_class: int = 0                   # labels of a conditional GAN (10 for MNIST); 0 for kind "gan"
     # --- the training recipe (recorded for arch "mlp" and "dcgan"; notebooks 1 and 2 choose their own)
     learning_rate: float = 0.0002      # Adam's learning rate (both models, unless d_learning_rate)
-    d_learning_rate: float | None = None   # the discriminator's own Adam learning rate; None: learning_rate
     beta_1: float = 0.9                # Adam's beta_1 (both models)
     real_label: float = 1.0            # the discriminator's target for real images (0.9: label smoothing)
     ema: float = 0.0                   # momentum of a moving average of G's weights; 0: none
-    loss: str = "cross-entropy"        # "cross-entropy" (the note's) or "hinge"
     # --- model options: arch "mlp" uses these ...
     n_hidden: int | tuple[int, ...] = 256   # hidden layer size, or sizes (G: in order; D: largest first); also "note"
     activation: str = "relu"           # "relu" or "leaky_relu" (slope 0.2)
     init: str = "note"                 # weights: "note" (RandomNormal(stddev=0.01)) or "glorot" (Keras' default)
-    batch_norm: bool = False           # batch normalisation after each hidden layer of G
-    conditional_batch_norm: bool = False   # kind "cgan" with batch_norm: the label sets each scale and shift
     minibatch_std: bool = False        # D sees how much the batch varies (one more feature)
-    spectral_norm: bool = False        # each of D's dense layers divided by its largest singular value
+    batch_norm: bool = False           # batch normalisation after each hidden layer of G
     projection: bool = False           # kind "cgan": D takes the label by a projection, not a concatenation
+    conditional_batch_norm: bool = False   # kind "cgan" with batch_norm: the label sets each scale and shift
+    spectral_norm: bool = False        # each of D's dense layers divided by its largest singular value
     # --- ... arch "dcgan" these, and both dropout
     width: int = 32                    # filters of the first convolution (the second has twice as many)
     dropout: float = 0.0               # dropout rate after each of D's hidden layers
+    # --- more of the training recipe (written only when set)
+    d_learning_rate: float | None = None   # the discriminator's own Adam learning rate; None: learning_rate
+    loss: str = "cross-entropy"        # "cross-entropy" (the note's) or "hinge"
 
     def __post_init__(self):
         for name in ("kind", "arch", "noise", "activation", "init", "loss"):
@@ -168,12 +169,12 @@ FLOAT_RANGES = [  # (option, lowest, highest, which ends are allowed: "[" low, "
     ("ema", 0.0, 1.0, "["), ("dropout", 0.0, 1.0, "["),
 ]
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(Settings)}
-MODEL_OPTIONS = ("n_hidden", "activation", "init", "batch_norm", "conditional_batch_norm", "minibatch_std",
-                 "spectral_norm", "projection", "width", "dropout")
+MODEL_OPTIONS = ("n_hidden", "activation", "init", "minibatch_std", "batch_norm", "projection", "conditional_batch_norm",
+                 "spectral_norm", "width", "dropout")
 USED_BY = {  # the model options each arch's builders use (models.build_from_settings refuses the others)
     "note": ("n_hidden",),
-    "mlp": ("n_hidden", "activation", "init", "batch_norm", "conditional_batch_norm", "minibatch_std",
-            "spectral_norm", "projection", "dropout"),
+    "mlp": ("n_hidden", "activation", "init", "minibatch_std", "batch_norm", "projection", "conditional_batch_norm",
+            "spectral_norm", "dropout"),
     "dcgan": ("width", "dropout"),
 }
 
