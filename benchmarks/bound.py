@@ -58,7 +58,7 @@ from gan_helpers._quiet import import_tensorflow_quietly  # noqa: E402
 tf = import_tensorflow_quietly()
 import keras  # noqa: E402
 
-# tf2_notebooks.py's sizes (notebook 1 cell #2; notebook 2 cell #1, = gan_helpers.cgan.NOTE).
+# tf2_notebooks.py's sizes (notebook 1 cell #2; notebook 2 cell #1, = gan_helpers.cgan.NOTE and BATCH_SIZE).
 BATCH_SIZE = 100
 N_NOISE, N_HIDDEN, N_INPUT, N_CLASS = 128, 256, 28 * 28, 10
 

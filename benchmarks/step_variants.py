@@ -75,7 +75,7 @@ def measure(variant, x_train, epochs, repeats, seed=42):
                                               BATCH, N_NOISE)
 
     def fit(total_epoch):
-        run = Run({}, generator, discriminator, D_optimizer, G_optimizer, rng, log=None)
+        run = Run(models.gan_settings(N_NOISE, 256, 784), generator, discriminator, D_optimizer, G_optimizer, rng, log=None)
         if variant == "Python loop":
             return training.train(run, step, [x_train], total_epoch=total_epoch, batch_size=BATCH)
         return training.train_fast(run, step, [x_train], total_epoch=total_epoch, batch_size=BATCH,

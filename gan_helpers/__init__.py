@@ -15,7 +15,8 @@ notebooks/                the lesson: 00 (2-D), 01 (the note's GAN), 02 (conditi
 gan_helpers/              what the notebooks import (this package)
   The engine
     data.py               MNIST as the note's input_data had it (MNIST_NPZ, or Keras's download)
-    models.py             the generators and discriminators of every notebook, noise functions, settings
+    settings.py           a run's settings: every option named and defaulted once, checked; settings.json
+    models.py             the generators and discriminators of every notebook, noise functions
     training_steps.py     the training steps of notebooks 1 and 2, defined once (the notebooks show them)
     training.py           the outer loop's bookkeeping: batches in a new order per epoch, the epoch line
     runner.py             a run's files: resume, history, sample grids, GIF frames, checkpoints

@@ -28,6 +28,18 @@ from .atomic import is_disk_full, reason, why_not_writable
 
 MAX_COUNT = 10000
 SUFFIXES = (".png", ".npz")
+TRAINED_BY = {  # the notebook that writes each of the project's checkpoint folders
+    "gan": "notebooks/01_gan.ipynb",
+    "cgan": "notebooks/02_conditional_gan.ipynb",
+    "gan-better": "notebooks/03_going_further.ipynb",
+    "cgan-better": "notebooks/03_going_further.ipynb",
+}
+
+
+def how_to_make(directory, kind: str) -> str:
+    """What to run for a missing checkpoint folder: its notebook (by the folder's name, else by ``kind``)."""
+    name = Path(directory).name
+    return f"train it first: run {TRAINED_BY[name] if name in TRAINED_BY else TRAINED_BY[kind]}"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,13 +97,13 @@ def sample(args) -> int:
     directory = args.checkpoint or paths.checkpoint_dir(args.kind)
     try:
         generator, settings = checkpoints.load_generator(
-            directory, expect_kind=args.kind, how_to_make=paths.how_to_make(directory, args.kind))
+            directory, expect_kind=args.kind, how_to_make=how_to_make(directory, args.kind))
     except checkpoints.CheckpointError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.kind == "cgan":
         labels = (np.full(args.count, args.digit) if args.digit is not None
-                  else np.arange(args.count) % settings["n_class"])
+                  else np.arange(args.count) % settings.n_class)
     else:
         labels = np.full(args.count, -1)
     images = models.generate(generator, settings, args.count, seed=args.seed,

@@ -25,8 +25,9 @@ from ._quiet import import_tensorflow_quietly
 tf = import_tensorflow_quietly()
 import keras  # noqa: E402  (after TensorFlow's quiet import)
 
-NOTE = {"batch_size": 100, "learning_rate": 0.001, "n_hidden": 256, "n_input": 28 * 28, "n_noise": 128,
-        "n_class": 10}   # the note's hyperparameters (notebook 2, #1)
+# The note's hyperparameters (notebook 2, #1): its model, and how it is trained (not in settings.json).
+NOTE = models.cgan_settings(n_noise=128, n_class=10, n_hidden=256, n_input=28 * 28)
+BATCH_SIZE, LEARNING_RATE = 100, 0.001
 SAMPLE_SIZE = 10
 EPOCHS = 100
 COMPARISON_SEEDS = (42, 7)
@@ -39,7 +40,7 @@ GRID_DIGITS = np.repeat(np.arange(10), 10)      # a 10x10 grid: row d asks for d
 def note_train_step(generator, discriminator, D_optimizer, G_optimizer, get_noise):
     """``training_steps.make_cgan_train_step`` with the note's batch size (and the generator's noise size)."""
     return training_steps.make_cgan_train_step(generator, discriminator, D_optimizer, G_optimizer, get_noise,
-                                           NOTE["batch_size"], generator.inputs[0].shape[-1])
+                                           BATCH_SIZE, generator.inputs[0].shape[-1])
 
 
 def signal_watch(generator, discriminator, noise_name, mnist, n=500):
@@ -54,12 +55,11 @@ def signal_watch(generator, discriminator, noise_name, mnist, n=500):
     return diagnostics.compiled_signal(generator, discriminator, training_steps.G_loss, noise, labels, real=real)
 
 
-def build(noise_name, seed, mnist, make_train_step=note_train_step, *, learning_rate=NOTE["learning_rate"],
-          n_hidden=NOTE["n_hidden"], n_noise=NOTE["n_noise"], checkpoint_dir=None, sample_dir=None,
-          fresh=False, log=print):
+def build(noise_name, seed, mnist, make_train_step=note_train_step, *, learning_rate=LEARNING_RATE,
+          n_hidden=NOTE.n_hidden, n_noise=NOTE.n_noise, checkpoint_dir=None, sample_dir=None, fresh=False, log=print):
     """One run of notebook 2: returns ``(run, train_step, watch)``; ``training.train(run, train_step, ...)`` trains
     it (``watch``, the generator's learning signal after every epoch, is the run's already)."""
-    n_class, n_input = NOTE["n_class"], NOTE["n_input"]
+    n_class, n_input = NOTE.n_class, NOTE.n_input
     rng = training.seeded_rng(seed)
     generator = models.build_cgan_generator(n_noise, n_class, n_hidden, n_input)
     discriminator = models.build_cgan_discriminator(n_input, n_class, n_hidden)
@@ -90,8 +90,8 @@ def generate(run, digits, seed=0):
 def probe(run, mnist) -> dict:
     """D's verdicts on 2,000 real test images and on fakes with the same labels; the generator's
     hidden ReLUs that are on; how much the label vs the noise moves the picture."""
-    noise = models.NOISE[run.settings["noise"]]
-    n_noise, n_class = run.settings["n_noise"], run.settings["n_class"]
+    noise = models.NOISE[run.settings.noise]
+    n_noise, n_class = run.settings.n_noise, run.settings.n_class
     labels = tf.constant(mnist.y_test[:2000])   # Keras 3: don't mix tensors and NumPy arrays in one call
     fakes = run.generator([noise(tf.random.Generator.from_seed(2), 2000, n_noise), labels])
     d_real = float(tf.reduce_mean(tf.sigmoid(run.discriminator([tf.constant(mnist.x_test[:2000]), labels]))))
@@ -139,7 +139,7 @@ class SavedRun:
     """A comparison run read from :data:`RESULTS`: what the notebook needs of a trained ``run``."""
 
     def __init__(self, entry: dict, grid: np.ndarray):
-        self.settings = entry["settings"]
+        self.settings = models.Settings.from_dict(entry["settings"])
         self.history = training.History(entry["history"])
         self.measured = entry["measured"]
         self.grid = grid          # the images for GRID_DIGITS, seed 0 (as the notebook's 10x10 grids)
@@ -147,7 +147,8 @@ class SavedRun:
 
 def result_entry(run, judge, mnist) -> dict:
     """One saved run: settings, the whole per-epoch history, the measures and the 10x10 grid's images."""
-    return {"settings": run.settings, "history": {k: [float(v) for v in vs] for k, vs in run.history.items()},
+    return {"settings": run.settings.to_dict(),
+            "history": {k: [float(v) for v in vs] for k, vs in run.history.items()},
             "measured": measure(run, judge, mnist), "grid": generate(run, GRID_DIGITS)}
 
 

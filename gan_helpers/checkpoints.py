@@ -18,6 +18,7 @@ the middle of an epoch therefore loses at most that epoch, and what is on disk a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -25,6 +26,7 @@ from pathlib import Path
 from ._quiet import import_tensorflow_quietly
 from .errors import GanHelpersError
 from .atomic import write_bytes_atomic, write_json_atomic
+from .settings import Settings, SettingsError, require
 
 tf = import_tensorflow_quietly()
 
@@ -37,19 +39,22 @@ class CheckpointError(GanHelpersError):
     """A checkpoint is missing, from other settings, or unreadable."""
 
 
-def read_settings(directory) -> dict:
+def read_settings(directory) -> Settings:
+    """The :class:`~gan_helpers.settings.Settings` in ``directory/settings.json``."""
     path = Path(directory) / SETTINGS_FILE
     try:
-        return json.loads(path.read_text())
+        return Settings.read(path)
     except FileNotFoundError:
         raise CheckpointError(f"no checkpoint in {directory}") from None
+    except SettingsError:
+        raise
     except (OSError, ValueError) as exc:
         raise CheckpointError(f"{path} is unreadable ({exc}); delete {directory} and train again") from None
 
 
-def _differences(saved: dict, wanted: dict) -> list[str]:
-    keys = sorted(set(saved) | set(wanted))
-    return [f"{k}={saved.get(k)!r} there, {wanted.get(k)!r} here" for k in keys if saved.get(k) != wanted.get(k)]
+def _differences(saved: Settings, wanted: Settings) -> list[str]:
+    return [f"{f.name}={getattr(saved, f.name)!r} there, {getattr(wanted, f.name)!r} here"
+            for f in dataclasses.fields(Settings) if getattr(saved, f.name) != getattr(wanted, f.name)]
 
 
 class TrainingCheckpoint:
@@ -61,10 +66,10 @@ class TrainingCheckpoint:
     checkpoint holds is refused.
     """
 
-    def __init__(self, directory, settings: dict, *, generator, discriminator, D_optimizer, G_optimizer,
+    def __init__(self, directory, settings: Settings, *, generator, discriminator, D_optimizer, G_optimizer,
                  rng, fresh=False, max_to_keep=3):
         self.directory = Path(directory)
-        self.settings = dict(settings)
+        self.settings = require(settings)
         if fresh:
             delete_checkpoint_folder(self.directory)
         if (self.directory / SETTINGS_FILE).exists():
@@ -73,7 +78,7 @@ class TrainingCheckpoint:
             if diff:
                 raise CheckpointError(
                     f"the checkpoint in {self.directory} was made with other settings ({'; '.join(diff)}); "
-                    f"start fresh (FRESH_START = True) or delete {self.directory}")
+                    f"start fresh (fresh=True) or delete {self.directory}")
         # Keras 3 optimisers create their slots on first use; build them now so a restore
         # has somewhere to put the saved moments.
         D_optimizer.build(discriminator.trainable_variables)
@@ -98,7 +103,7 @@ class TrainingCheckpoint:
             self.checkpoint.restore(latest).assert_existing_objects_matched()
         except Exception as exc:  # noqa: BLE001 - TF raises many kinds for a damaged file
             first = str(exc).strip().splitlines()[0][:160]
-            raise CheckpointError(f"cannot load {latest} ({first}); start fresh (FRESH_START = True) "
+            raise CheckpointError(f"cannot load {latest} ({first}); start fresh (fresh=True) "
                                   f"or delete {self.directory}") from None
         done = int(self.epoch.numpy())
         return done, self._read_history(done)
@@ -116,7 +121,7 @@ class TrainingCheckpoint:
         except (OSError, ValueError) as exc:
             raise CheckpointError(f"{path} is unreadable ({str(exc).splitlines()[0][:80]}); delete that file to "
                                   f"resume without the loss history of the first {done} epochs, or start "
-                                  f"fresh (FRESH_START = True)") from None
+                                  f"fresh (fresh=True)") from None
         # history.json is written before the checkpoint: it may hold one epoch more.
         return {k: list(v)[:done] for k, v in history.items()}
 
@@ -127,7 +132,7 @@ class TrainingCheckpoint:
                                   f"{completed_epochs} over it (a checkpoint never goes backwards)")
         self.directory.mkdir(parents=True, exist_ok=True)
         if not (self.directory / SETTINGS_FILE).exists():
-            write_json_atomic(self.directory / SETTINGS_FILE, self.settings)
+            self.settings.write(self.directory / SETTINGS_FILE)
         write_json_atomic(self.directory / HISTORY_FILE, {k: list(v) for k, v in history.items()})
         from .training import epoch_line
 
@@ -140,7 +145,7 @@ class TrainingCheckpoint:
 def delete_checkpoint_folder(directory) -> None:
     """Delete ``directory`` if it is one of this project's checkpoint folders (it has ``settings.json``).
 
-    A missing or empty folder is fine; any other folder is refused, so ``FRESH_START = True`` with a
+    A missing or empty folder is fine; any other folder is refused, so ``fresh=True`` with a
     mistyped path cannot delete something else.
     """
     directory = Path(directory)
@@ -152,7 +157,7 @@ def delete_checkpoint_folder(directory) -> None:
         shutil.rmtree(directory)
     elif any(directory.iterdir()):
         raise CheckpointError(f"{directory} is not a checkpoint folder of this project (it has no "
-                              f"{SETTINGS_FILE}), so FRESH_START will not delete it; choose another folder")
+                              f"{SETTINGS_FILE}), so fresh=True will not delete it; choose another folder")
 
 
 def load_generator(directory, *, expect_kind=None, how_to_make=None):
@@ -168,13 +173,12 @@ def load_generator(directory, *, expect_kind=None, how_to_make=None):
     latest = tf.train.latest_checkpoint(str(directory)) if directory.is_dir() else None
     if latest is None or not (directory / SETTINGS_FILE).exists():
         raise CheckpointError(f"no checkpoint in {directory}{hint}")
-    settings = read_settings(directory)
-    if expect_kind is not None and settings.get("kind") != expect_kind:
-        raise CheckpointError(f"{directory} holds a {settings.get('kind')!r} checkpoint, "
-                              f"not {expect_kind!r}{hint}")
     try:
+        settings = read_settings(directory)
+        if expect_kind is not None and settings.kind != expect_kind:
+            raise CheckpointError(f"{directory} holds a {settings.kind!r} checkpoint, not {expect_kind!r}{hint}")
         generator = models.build_from_settings(settings)[0]
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:   # SettingsError is a ValueError
         raise CheckpointError(f"{directory / SETTINGS_FILE} does not describe a model this package "
                               f"can build ({exc}){hint}") from None
     try:

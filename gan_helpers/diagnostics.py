@@ -143,9 +143,9 @@ def discriminator_watch(generator, discriminator, settings, images, labels=None,
     """
     from . import models
 
-    conditional = settings["kind"] == "cgan"
-    noise = models.NOISE[settings["noise"]](tf.random.Generator.from_seed(seed), n, settings["n_noise"])
-    fake_labels = tf.one_hot(np.arange(n) % settings["n_class"], settings["n_class"]) if conditional else None
+    conditional = settings.kind == "cgan"
+    noise = models.NOISE[settings.noise](tf.random.Generator.from_seed(seed), n, settings.n_noise)
+    fake_labels = tf.one_hot(np.arange(n) % settings.n_class, settings.n_class) if conditional else None
     real = tf.constant(images[:n])
     real_in = [real, tf.constant(labels[:n])] if conditional else real
 

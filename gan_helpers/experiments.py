@@ -17,6 +17,7 @@ from . import results as _results   # `results` is the argument naming another r
 from ._quiet import import_tensorflow_quietly
 from .errors import GanHelpersError
 from .runner import Run
+from .settings import LOSSES
 
 tf = import_tensorflow_quietly()
 import keras  # noqa: E402
@@ -26,7 +27,6 @@ ABLATION_EPOCHS = 100      # every table row is a full run, as in the note
 FINAL_SEEDS = (42, 7, 1)   # the final rows are trained with each
 LOO_SEEDS = FINAL_SEEDS     # the leave-one-out rows are trained on the same three seeds
 SAMPLE_SIZE = 10
-LOSSES = ("cross-entropy", "hinge")
 cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)   # tf.nn.sigmoid_cross_entropy_with_logits, averaged
 
 
@@ -70,7 +70,7 @@ def make_train_step(generator, discriminator, D_optimizer, G_optimizer, get_nois
 
 def sample_rows(generator, settings, sample_noise, mnist):
     """The rows of a sample grid: one row (vanilla), or test images above the digits drawn for their labels."""
-    if settings["kind"] == "gan":
+    if settings.kind == "gan":
         return [generator(sample_noise, training=False).numpy()]
     labels = tf.constant(mnist.y_test[:len(sample_noise)])
     return [mnist.x_test[:len(sample_noise)], generator([sample_noise, labels], training=False).numpy()]
@@ -86,20 +86,19 @@ def run_experiment(settings, seed, mnist, *, total_epoch, batch_size=100, checkp
     """
     rng = training.seeded_rng(seed)
     generator, discriminator = models.build_from_settings(settings)
-    D_optimizer = keras.optimizers.Adam(settings.get("d_learning_rate", settings["learning_rate"]),
-                                        beta_1=settings["beta_1"], epsilon=1e-8)
-    G_optimizer = keras.optimizers.Adam(settings["learning_rate"], beta_1=settings["beta_1"], epsilon=1e-8,
-                                        use_ema=settings["ema"] > 0, ema_momentum=settings["ema"] or 0.99)
-    get_noise = partial(models.NOISE[settings["noise"]], rng)
+    D_optimizer = keras.optimizers.Adam(settings.d_learning_rate or settings.learning_rate,
+                                        beta_1=settings.beta_1, epsilon=1e-8)
+    G_optimizer = keras.optimizers.Adam(settings.learning_rate, beta_1=settings.beta_1, epsilon=1e-8,
+                                        use_ema=settings.ema > 0, ema_momentum=settings.ema or 0.99)
+    get_noise = partial(models.NOISE[settings.noise], rng)
     train_step = make_train_step(generator, discriminator, D_optimizer, G_optimizer, get_noise,
-                                 batch_size, settings["n_noise"], settings["real_label"],
-                                 settings.get("loss", "cross-entropy"))
-    sample_noise = get_noise(SAMPLE_SIZE, settings["n_noise"])   # the same noise at every sample epoch
+                                 batch_size, settings.n_noise, settings.real_label, settings.loss)
+    sample_noise = get_noise(SAMPLE_SIZE, settings.n_noise)   # the same noise at every sample epoch
     run = Run(settings, generator, discriminator, D_optimizer, G_optimizer, rng,
               checkpoint_dir=checkpoint_dir, sample_dir=sample_dir, fresh=fresh,
               sample_rows=None if sample_dir is None else
               partial(sample_rows, generator, settings, sample_noise, mnist))
-    arrays = [mnist.x_train, mnist.y_train] if settings["kind"] == "cgan" else [mnist.x_train]
+    arrays = [mnist.x_train, mnist.y_train] if settings.kind == "cgan" else [mnist.x_train]
     if watch_discriminator:
         from .diagnostics import discriminator_watch
 
@@ -108,14 +107,14 @@ def run_experiment(settings, seed, mnist, *, total_epoch, batch_size=100, checkp
 
         def watch():
             return {name: value for w in watches for name, value in w().items()}
-    run.fit(train_step, arrays, total_epoch=total_epoch, batch_size=batch_size, log=log, desc=settings["kind"],
+    run.fit(train_step, arrays, total_epoch=total_epoch, batch_size=batch_size, log=log, desc=settings.kind,
             watch=watch)
     return run
 
 
 def measure(generator, settings, judge, real_features, n=10000):
     """Every measure of the table for one trained generator (noise seed 1 for every run)."""
-    requested = np.repeat(np.arange(10), n // 10) if settings["kind"] == "cgan" else None
+    requested = np.repeat(np.arange(10), n // 10) if settings.kind == "cgan" else None
     images = models.generate(generator, settings, n, seed=1, digit=requested)
     return classifier.sample_quality(judge, images, real_features, requested)
 
@@ -148,10 +147,14 @@ GAN_CHANGES = [  # (row name, what changes from the last kept row, keep it for t
 
 
 def chain(start, changes):
-    """Each row's settings: the last kept row's settings plus this row's change. Returns (rows, final)."""
-    rows, kept = {}, dict(start)
+    """Each row's settings: the last kept row's settings plus this row's change. Returns (rows, final).
+
+    A change of ``arch`` leaves the options only the old arch has behind (at their defaults): the DCGAN
+    row has no MLP layer sizes or minibatch std, which its builders would refuse.
+    """
+    rows, kept = {}, start
     for name, change, keep in changes:
-        rows[name] = dict(kept, **change)
+        rows[name] = kept.replace(**change).without_unused()
         if keep:
             kept = rows[name]
     return rows, kept
@@ -165,7 +168,7 @@ CGAN_CHANGES = [
     ("note (notebook 2)", {}, True),
     ("+ Adam lr 0.0002, beta_1 0.5", {"learning_rate": 0.0002, "beta_1": 0.5}, True),
     # the vanilla recipe as it stood when this row was made (before the learning rates of issue 16)
-    ("+ final recipe of #5", {k: v for k, v in GAN_ROWS["+ EMA of G's weights"].items()
+    ("+ final recipe of #5", {k: v for k, v in GAN_ROWS["+ EMA of G's weights"].to_dict().items()
                               if k not in ("kind", "noise")}, True),
     ("+ Adam lr 0.001 (the note's)", {"learning_rate": 0.001}, True),
     ("+ projection discriminator", {"projection": True}, True),
@@ -177,9 +180,10 @@ CGAN_ROWS, FINAL_CGAN = chain(NOTE_CGAN, CGAN_CHANGES)
 def leave_one_out(kind) -> dict:
     """The final settings with each kept change undone in turn: ``{"without ...": settings}``.
 
-    Undone means the note's value comes back for the keys that change set (a key the note's settings do
-    not have is left out, and the model builder's default, "off", applies), while every other change stays. The conditional GAN took the vanilla recipe in one row ("+ final recipe
-    of #5"); here it is undone piece by piece, like the vanilla GAN's, and then its own changes.
+    Undone means the note's value comes back for the options that change set (for an option the note does
+    not set, its default: off), while every other change stays. The conditional GAN took the vanilla recipe
+    in one row ("+ final recipe of #5"); here it is undone piece by piece, like the vanilla GAN's, and then its
+    own changes.
     A change that leaves the final settings as they are (the conditional GAN's Glorot init and learning
     rate are already the note's) has no row. Without batch norm there is no conditional batch norm either.
     """
@@ -190,8 +194,7 @@ def leave_one_out(kind) -> dict:
     rows = {}
     for name, change in changes:
         gone = set(change) | ({"conditional_batch_norm"} if "batch_norm" in change else set())
-        undone = {key: value for key, value in final.items() if key in start or key not in gone}
-        undone.update({key: start[key] for key in change if key in start})
+        undone = final.replace(**{key: getattr(start, key) for key in gone})
         if undone != final:
             rows["without " + name.removeprefix("+ ")] = undone
     return rows
@@ -244,7 +247,9 @@ def load_row(kind, name, seed, results=None, epochs=ABLATION_EPOCHS):
         return None
     row = _results.load(path)
     made = _results.record_of(row)["settings"]
-    if made["model"] != all_rows(kind)[name] or made["epochs"] != epochs:
+    # without_unused: rows made before issue 25 recorded the MLP's options on the DCGAN row; its builders never
+    # used them, so the row trained the model its settings describe today.
+    if models.Settings.from_dict(made["model"]).without_unused() != all_rows(kind)[name] or made["epochs"] != epochs:
         raise GanHelpersError(f"the saved result for {name!r} (seed {seed}) was made with other settings; "
                               f"run: make ablation")
     return row
@@ -321,12 +326,12 @@ def table(kind, real, results=None, epochs=ABLATION_EPOCHS) -> str:
 
 def row_settings(kind, name, seed, epochs=ABLATION_EPOCHS) -> dict:
     """The settings a row's provenance record names: the row, its seed and length, the model's settings."""
-    return {"kind": kind, "row": name, "seed": seed, "epochs": epochs, "model": all_rows(kind)[name]}
+    return {"kind": kind, "row": name, "seed": seed, "epochs": epochs, "model": all_rows(kind)[name].to_dict()}
 
 
 def row_result(kind, name, seed, run, quality, epochs=ABLATION_EPOCHS) -> dict:
     """What ``make ablation`` saves for one row (the tool adds the provenance record)."""
-    return {"kind": kind, "name": name, "seed": seed, "epochs": epochs, "settings": run.settings,
+    return {"kind": kind, "name": name, "seed": seed, "epochs": epochs, "settings": run.settings.to_dict(),
             "quality": quality,
             "steps/s": run.history.steps / run.history.seconds if run.history.steps else None,
             "seconds": run.history.seconds,

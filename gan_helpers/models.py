@@ -8,10 +8,7 @@ numerically stable form (see notebook 1, step #10).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from ._quiet import import_tensorflow_quietly
-from .errors import GanHelpersError
 
 import_tensorflow_quietly()
 
@@ -19,26 +16,9 @@ import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
 
-class SettingsError(GanHelpersError, ValueError):
-    """A settings dict (or a builder's argument) names a choice the builders do not know, or lacks a key.
-
-    Also a ``ValueError``, so code that catches ``ValueError`` (as ``checkpoints.load_generator``
-    does) still catches it.
-    """
-
-
-# The values a settings dict may hold; anything else is refused (never silently replaced).
-KINDS = ("gan", "cgan")
-ARCHS = ("note", "mlp", "dcgan")
-ACTIVATIONS = ("relu", "leaky_relu")
-INITS = ("note", "glorot")
-
-
-def _allowed(what, value, allowed):
-    """``value`` if it is one of ``allowed``, else a one-line :class:`SettingsError` listing them."""
-    if not (isinstance(value, str) and value in allowed):
-        raise SettingsError(f"unknown {what} {value!r}; use one of {', '.join(map(repr, allowed))}")
-    return value
+# The settings and their checks live in gan_helpers.settings (no TensorFlow there); the notebooks make them here.
+from .settings import (ACTIVATIONS, ARCHS, INITS, KINDS, Settings, SettingsError, _allowed,  # noqa: E402,F401
+                       better_settings, cgan_settings, gan_settings, require)
 
 
 # --- notebook 1: the vanilla GAN (note tfGAN.ipynb, steps #4-#7) -----------------
@@ -279,81 +259,30 @@ NOISE = {
 
 # --- settings: enough to rebuild a model without the notebook --------------------
 
-def gan_settings(n_noise=128, n_hidden=256, n_input=28 * 28, noise="normal(0, 1)"):
-    return {"kind": "gan", "n_noise": n_noise, "n_hidden": n_hidden, "n_input": n_input, "noise": noise}
+def build_from_settings(settings: Settings):
+    """(generator, discriminator) for :class:`~gan_helpers.settings.Settings` (``gan_settings()``,
+    ``cgan_settings()``, ``better_settings()`` or ``Settings.read("settings.json")``).
 
-
-def cgan_settings(n_noise=128, n_class=10, n_hidden=256, n_input=28 * 28, noise="uniform(-1, 1)"):
-    return {"kind": "cgan", "n_noise": n_noise, "n_class": n_class, "n_hidden": n_hidden,
-            "n_input": n_input, "noise": noise}
-
-
-def better_settings(kind="gan", arch="mlp", n_noise=128, n_hidden=256, n_input=28 * 28,
-                    activation="relu", init="note", dropout=0.0, width=32, noise="normal(0, 1)",
-                    learning_rate=0.0002, beta_1=0.9, real_label=1.0, ema=0.0):
-    """Notebook 3: one dict for the model *and* its training recipe (saved with each checkpoint).
-
-    ``arch`` is "mlp" (notebook 1's two dense layers, with options) or "dcgan" (convolutions).
-    ``learning_rate``, ``beta_1`` (Adam), ``real_label`` (1.0, or 0.9 for label smoothing) and
-    ``ema`` (0, or the momentum of a moving average of the generator's weights) only matter for
-    training; they are kept so a checkpoint says how it was made.
+    A model option this arch cannot honour (e.g. ``minibatch_std`` for arch "dcgan") raises
+    :class:`SettingsError` with one line, instead of building a model without it.
     """
-    settings = {"kind": kind, "arch": arch, "n_noise": n_noise, "n_input": n_input, "noise": noise,
-                "learning_rate": learning_rate, "beta_1": beta_1, "real_label": real_label,
-                "dropout": dropout, "ema": ema}
-    if kind == "cgan":
-        settings["n_class"] = 10
-    if arch == "mlp":
-        settings.update(n_hidden=n_hidden, activation=activation, init=init)
-    else:
-        settings.update(width=width)
-    return settings
-
-
-def build_from_settings(settings):
-    """(generator, discriminator) for a settings dict from :func:`gan_settings`,
-    :func:`cgan_settings` or :func:`better_settings`.
-
-    An unknown kind, arch, noise, activation or init, or a missing key, raises
-    :class:`SettingsError` with one line that says what to use instead.
-    """
-    makers = "models.gan_settings(), models.cgan_settings() or models.better_settings()"
-    if not isinstance(settings, Mapping):
-        raise SettingsError(f"settings must be a dict (made by {makers}), not {type(settings).__name__}")
-    if "kind" not in settings:
-        raise SettingsError(f"the settings have no 'kind' (one of {', '.join(map(repr, KINDS))}); "
-                            f"make them with {makers}")
-    kind = _allowed("kind", settings["kind"], KINDS)
-    arch = _allowed("arch", settings.get("arch", "note"), ARCHS)
-    maker = f"models.{kind}_settings()" if arch == "note" else f"models.better_settings({kind!r}, {arch!r}, ...)"
-
-    def need(key):
-        if key not in settings:
-            raise SettingsError(f"the settings for kind {kind!r}, arch {arch!r} have no {key!r}; "
-                                f"add it, or make them with {maker}")
-        return settings[key]
-
-    _allowed("noise", need("noise"), tuple(NOISE))
-    n_noise, n_input = need("n_noise"), need("n_input")
-    n_class = need("n_class") if kind == "cgan" else 0
-    if arch == "note":
-        n_hidden = need("n_hidden")
-        if kind == "gan":
-            return build_generator(n_noise, n_hidden, n_input), build_discriminator(n_input, n_hidden)
-        return (build_cgan_generator(n_noise, n_class, n_hidden, n_input),
-                build_cgan_discriminator(n_input, n_class, n_hidden))
-    if arch == "mlp":
-        shape = dict(n_hidden=need("n_hidden"), n_input=n_input, n_class=n_class,
-                     activation=need("activation"), init=need("init"))
-        dropout = need("dropout")
-        return (build_mlp_generator(n_noise, batch_norm=settings.get("batch_norm", False),
-                                    conditional_batch_norm=settings.get("conditional_batch_norm", False), **shape),
-                build_mlp_discriminator(dropout=dropout, minibatch_std=settings.get("minibatch_std", False),
-                                        spectral_norm=settings.get("spectral_norm", False),
-                                        projection=settings.get("projection", False), **shape))
-    width, dropout = need("width"), need("dropout")  # arch == "dcgan"
-    return (build_dcgan_generator(n_noise, n_class, width),
-            build_dcgan_discriminator(n_input, n_class, width, dropout))
+    s = require(settings)
+    if s.unused():
+        options = ", ".join(f"{key}={value!r}" for key, value in s.unused().items())
+        raise SettingsError(f"arch {s.arch!r} cannot use {options}; leave that out, or use arch 'mlp'")
+    if s.arch == "note":
+        if s.kind == "gan":
+            return build_generator(s.n_noise, s.n_hidden, s.n_input), build_discriminator(s.n_input, s.n_hidden)
+        return (build_cgan_generator(s.n_noise, s.n_class, s.n_hidden, s.n_input),
+                build_cgan_discriminator(s.n_input, s.n_class, s.n_hidden))
+    if s.arch == "mlp":
+        shape = dict(n_hidden=s.n_hidden, n_input=s.n_input, n_class=s.n_class, activation=s.activation, init=s.init)
+        return (build_mlp_generator(s.n_noise, batch_norm=s.batch_norm,
+                                    conditional_batch_norm=s.conditional_batch_norm, **shape),
+                build_mlp_discriminator(dropout=s.dropout, minibatch_std=s.minibatch_std,
+                                        spectral_norm=s.spectral_norm, projection=s.projection, **shape))
+    return (build_dcgan_generator(s.n_noise, s.n_class, s.width),   # arch == "dcgan"
+            build_dcgan_discriminator(s.n_input, s.n_class, s.width, s.dropout))
 
 
 def generate(generator, settings, count, seed=0, digit=None, same_noise=False):
@@ -366,12 +295,11 @@ def generate(generator, settings, count, seed=0, digit=None, same_noise=False):
     import numpy as np
     import tensorflow as tf
 
-    noise = NOISE[settings["noise"]](tf.random.Generator.from_seed(seed), 1 if same_noise else count,
-                                     settings["n_noise"])
+    noise = NOISE[settings.noise](tf.random.Generator.from_seed(seed), 1 if same_noise else count, settings.n_noise)
     if same_noise:
         noise = tf.repeat(noise, count, axis=0)
-    if settings["kind"] == "gan":
+    if settings.kind == "gan":
         return generator(noise, training=False).numpy()
     digits = np.broadcast_to(np.asarray(digit if digit is not None else 0), (count,))
-    labels = tf.one_hot(digits, settings["n_class"])
+    labels = tf.one_hot(digits, settings.n_class)
     return generator([noise, labels], training=False).numpy()

@@ -17,14 +17,6 @@ from pathlib import Path
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 ROOT_ENV = "GAN_PROJECT_ROOT"
 
-# Which notebook (and step) makes each checkpoint folder; said when a folder is missing.
-NOTEBOOK_FOR = {
-    "gan": "notebooks/01_gan.ipynb (through step #12-#13, training)",
-    "cgan": "notebooks/02_conditional_gan.ipynb (through step #9-#13, training)",
-    "gan-better": "notebooks/03_going_further.ipynb (through step #6, training)",
-    "cgan-better": "notebooks/03_going_further.ipynb (through step #7, training)",
-}
-
 
 def project_root() -> Path:
     """``$GAN_PROJECT_ROOT`` if set, else the checkout (:data:`PACKAGE_ROOT`)."""
@@ -49,9 +41,3 @@ def shown(path) -> str:
         return path.resolve().relative_to(project_root()).as_posix()
     except ValueError:
         return str(path)
-
-
-def how_to_make(directory, kind: str) -> str:
-    """``"run notebooks/01_gan.ipynb (...) first"`` for a checkpoint folder (by its name, else by ``kind``)."""
-    notebook = NOTEBOOK_FOR.get(Path(directory).name, NOTEBOOK_FOR.get(kind, "the notebook that trains it"))
-    return f"run {notebook} first"

@@ -26,6 +26,7 @@ import time
 from . import animation, paths, plotting, training
 from .checkpoints import LOG_FILE, TrainingCheckpoint
 from .progress import progress_bar
+from .settings import require
 
 CHECKPOINT_SECONDS = 10.0
 """A checkpoint at most this often (and after the last epoch). Saving one costs about 20 ms here, 5 % of
@@ -65,7 +66,7 @@ class Run:
                  desc="training"):
         if sample_dir is not None and sample_rows is None:
             raise ValueError("sample_dir needs sample_rows: the function that returns the rows to save")
-        self.settings = dict(settings)
+        self.settings = require(settings)
         self.generator, self.discriminator = generator, discriminator
         self.D_optimizer, self.G_optimizer = D_optimizer, G_optimizer
         self.rng = rng

@@ -7,7 +7,7 @@ handout displays where no widget can live.
 
 Folders default to the project's (:mod:`gan_helpers.paths`: ``checkpoints/cgan``,
 ``checkpoints/gan``, ``samples/gan``); any other folder, e.g. ``paths.checkpoint_dir("cgan-better")``,
-can be passed. A missing checkpoint or sample folder shows one line naming the notebook to run.
+can be passed. A missing checkpoint or sample folder shows one line: train it first.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import ipywidgets as W
 import numpy as np
 
 from . import checkpoints, models, paths, plotting
+
+TRAIN_FIRST = "train it first: run the notebook's training cell, which writes it"
 
 
 class View(W.VBox):
@@ -45,8 +47,7 @@ def _message(text: str) -> W.HTML:
 
 def _load(directory, kind):
     try:
-        return checkpoints.load_generator(directory, expect_kind=kind,
-                                          how_to_make=paths.how_to_make(directory, kind))
+        return checkpoints.load_generator(directory, expect_kind=kind, how_to_make=TRAIN_FIRST)
     except checkpoints.CheckpointError as exc:
         return None, str(exc)
 
@@ -62,7 +63,7 @@ def digit_slider(checkpoint_dir=None, count=10, seed=0):
     generator, settings = _load(checkpoint_dir, "cgan")
     if generator is None:
         return _message(settings)
-    n_class = settings["n_class"]
+    n_class = settings.n_class
     digit = W.IntSlider(value=0, min=0, max=n_class - 1, description="digit")
     seed_box = W.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed",
                                 layout=W.Layout(width="170px"))
@@ -109,7 +110,7 @@ def latent_walk(checkpoint_dir=None, seed_a=0, seed_b=1, frames=11):
     import tensorflow as tf
 
     def noise(seed):
-        return models.NOISE[settings["noise"]](tf.random.Generator.from_seed(seed), 1, settings["n_noise"])
+        return models.NOISE[settings.noise](tf.random.Generator.from_seed(seed), 1, settings.n_noise)
 
     z_a, z_b = noise(seed_a), noise(seed_b)
     t = W.FloatSlider(value=0.0, min=0.0, max=1.0, step=1.0 / (frames - 1), description="t",
@@ -142,7 +143,7 @@ def epoch_browser(sample_dir=None):
         sample_dir = paths.sample_dir("gan")
     grids = sorted(Path(sample_dir).glob("[0-9][0-9][0-9].png"))
     if not grids:
-        return _message(f"no sample grids in {sample_dir}; {paths.how_to_make(sample_dir, 'gan')}")
+        return _message(f"no sample grids in {sample_dir}; {TRAIN_FIRST}")
     epochs = [int(p.stem) for p in grids]
     slider = W.SelectionSlider(options=epochs, value=epochs[-1], description="epoch")
     image = W.Image(format="png")

@@ -46,35 +46,46 @@ def test_every_row_is_a_job_the_final_rows_with_three_seeds_and_leave_one_out_wi
 
 
 def test_rows_are_the_last_kept_row_plus_one_change():
-    rows, final = experiments.chain({"a": 1}, [("x", {"b": 2}, True), ("y", {"c": 3}, False), ("z", {"d": 4}, True)])
-    assert rows == {"x": {"a": 1, "b": 2}, "y": {"a": 1, "b": 2, "c": 3}, "z": {"a": 1, "b": 2, "d": 4}}
+    start = experiments.models.better_settings()
+    rows, final = experiments.chain(start, [("x", {"ema": 0.5}, True), ("y", {"dropout": 0.3}, False),
+                                            ("z", {"init": "glorot"}, True)])
+    assert rows == {"x": start.replace(ema=0.5), "y": start.replace(ema=0.5, dropout=0.3),
+                    "z": start.replace(ema=0.5, init="glorot")}
     assert final == rows["z"]
-    assert experiments.FINAL_GAN["minibatch_std"] is True and experiments.FINAL_GAN["ema"] == 0.999
+    assert experiments.FINAL_GAN.minibatch_std is True and experiments.FINAL_GAN.ema == 0.999
+
+
+def test_a_change_of_arch_leaves_the_old_archs_options_behind():
+    dcgan = experiments.GAN_ROWS["+ DCGAN instead of MLP"]
+    assert dcgan.arch == "dcgan" and dcgan.width == 16 and not dcgan.unused() and not dcgan.minibatch_std
+    assert dcgan.ema == experiments.GAN_ROWS["+ EMA of G's weights"].ema == 0.999   # the recipe stays
+    with pytest.raises(experiments.models.SettingsError,
+                       match=r"^arch 'dcgan' cannot use minibatch_std=True; leave that out, or use arch 'mlp'$"):
+        experiments.models.build_from_settings(dcgan.replace(minibatch_std=True))
 
 
 def test_leave_one_out_undoes_each_kept_change_and_keeps_every_other():
     for kind, final in (("gan", experiments.FINAL_GAN), ("cgan", experiments.FINAL_CGAN)):
         loo = experiments.LOO_ROWS[kind]
         for name, settings in loo.items():
-            differ = {key for key in final if settings.get(key) != final[key]}
-            assert differ, f"{name} is not the final settings"
+            assert settings != final, f"{name} is not the final settings"
             assert name.startswith("without ")
-        assert len(set(map(lambda d: json.dumps(d, sort_keys=True), loo.values()))) == len(loo), "no two alike"
+        assert len(set(loo.values())) == len(loo), "no two alike"
     gan = experiments.LOO_ROWS["gan"]
-    without = {key: value for key, value in experiments.FINAL_GAN.items() if key != "minibatch_std"}
+    without = experiments.FINAL_GAN.replace(minibatch_std=False)
     assert gan["without minibatch std in D"] == without      # the builder's default: no minibatch std
-    assert gan["without 3 layers, batch norm in G"] == dict(
-        {key: value for key, value in experiments.FINAL_GAN.items() if key != "batch_norm"}, n_hidden=256)
-    assert gan["without Glorot init"]["init"] == "note"
+    assert "minibatch_std" not in without.to_dict(), "settings.json holds what is not at its default"
+    assert gan["without 3 layers, batch norm in G"] == experiments.FINAL_GAN.replace(batch_norm=False, n_hidden=256)
+    assert gan["without Glorot init"].init == "note"
     cgan = experiments.LOO_ROWS["cgan"]
     # the conditional GAN starts with Glorot init (notebook 2's Keras default): nothing to undo
-    assert "without Glorot init" not in cgan and experiments.NOTE_CGAN["init"] == "glorot"
-    assert cgan["without Adam beta_1 = 0.5"]["beta_1"] == experiments.NOTE_CGAN["beta_1"] == 0.9
+    assert "without Glorot init" not in cgan and experiments.NOTE_CGAN.init == "glorot"
+    assert cgan["without Adam beta_1 = 0.5"].beta_1 == experiments.NOTE_CGAN.beta_1 == 0.9
     # undoing the last change gives the row before it: they share one result
     assert cgan["without conditional batch norm in G"] == experiments.CGAN_ROWS["+ projection discriminator"]
-    assert "projection" not in cgan["without projection discriminator"]
+    assert not cgan["without projection discriminator"].projection
     for settings in list(cgan.values()) + list(gan.values()):   # every row builds (no batch norm: no conditional one)
-        experiments.models.build_from_settings(dict(settings, n_hidden=[8, 8] if settings["n_hidden"] != 256 else 8))
+        experiments.models.build_from_settings(settings.replace(n_hidden=[8, 8] if settings.n_hidden != 256 else 8))
     assert gan["without Adam lr 0.0008 (both)"] == experiments.GAN_ROWS["+ EMA of G's weights"]
 
 
@@ -141,7 +152,7 @@ def test_a_row_made_by_the_tool_is_what_its_generator_measures(tmp_path, classif
                      GAN_PROJECT_ROOT=str(classifier_dir.parent.parent))
     assert done.returncode == 0, done.stderr[-2000:]
     saved = experiments.load_row("gan", row, 42, results, epochs=1)
-    assert saved["settings"] == experiments.GAN_ROWS[row] and saved["steps/s"] > 0
+    assert saved["settings"] == experiments.GAN_ROWS[row].to_dict() and saved["steps/s"] > 0
     record = saved["provenance"]
     assert record["settings"] == experiments.row_settings("gan", row, 42, epochs=1)
     assert record["code"] == gan_results.fingerprint(ablation.CODE_OF) and record["code of"] == list(ablation.CODE_OF)

@@ -192,8 +192,8 @@ def test_the_sizes_are_the_benchmarked_runs_sizes():
 
     sizes = (bound.BATCH_SIZE, bound.N_NOISE, bound.N_HIDDEN, bound.N_INPUT)
     assert sizes == (tf2_notebooks.batch_size, tf2_notebooks.n_noise, tf2_notebooks.n_hidden, tf2_notebooks.n_input)
-    assert sizes + (bound.N_CLASS,) == tuple(cgan.NOTE[k] for k in ("batch_size", "n_noise", "n_hidden", "n_input",
-                                                                   "n_class"))
+    assert sizes + (bound.N_CLASS,) == (cgan.BATCH_SIZE, cgan.NOTE.n_noise, cgan.NOTE.n_hidden, cgan.NOTE.n_input,
+                                        cgan.NOTE.n_class)
 
 
 def test_dense_layers_must_form_a_chain():

@@ -39,7 +39,7 @@ def test_build_trains_like_the_notebook_and_watches_the_signal():
     assert run.history["D loss"] == again.history["D loss"], "seeded: the same run twice"
     assert {"D(G(z))", "|grad G|", "saturated", "D(x)"} <= set(run.history)
     assert all(len(column) == 2 for column in run.history.values())
-    assert run.settings["noise"] == "uniform(-1, 1)" and run.settings["kind"] == "cgan"
+    assert run.settings.noise == "uniform(-1, 1)" and run.settings.kind == "cgan"
 
 
 def test_saved_results_round_trip(tmp_path):
@@ -54,7 +54,7 @@ def test_saved_results_round_trip(tmp_path):
     assert facts["provenance"] == record and record["cpu"] == timing.cpu_model()
     for key, entry in entries.items():
         saved = runs[key]
-        assert saved.history == entry["history"] and saved.settings == entry["settings"]
+        assert saved.history == entry["history"] and saved.settings.to_dict() == entry["settings"]
         assert saved.measured == json.loads(json.dumps(entry["measured"]))
         assert cgan.measured(saved, judge, mnist) is saved.measured      # no model needed
         np.testing.assert_allclose(cgan.grid_images(saved), entry["grid"], atol=0.5 / 255 + 1e-6)

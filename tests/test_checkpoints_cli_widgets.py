@@ -34,7 +34,9 @@ def gan_dir(tmp_path_factory):
 def test_checkpoint_folder_records_settings_history_and_keeps_a_few(tmp_path):
     make_checkpoint(tmp_path / "c", "cgan", epochs=5)
     saved = json.loads((tmp_path / "c" / "settings.json").read_text())
-    assert saved == models.cgan_settings(n_noise=16, n_hidden=32)
+    assert saved == {"kind": "cgan", "n_noise": 16, "n_class": 10, "n_hidden": 32, "n_input": 784,
+                     "noise": "uniform(-1, 1)"}, "the keys and values notebook 2's checkpoints always had"
+    assert checkpoints.read_settings(tmp_path / "c") == models.cgan_settings(n_noise=16, n_hidden=32)
     assert len(json.loads((tmp_path / "c" / "history.json").read_text())["D loss"]) == 5
     indexes = sorted(p.name for p in (tmp_path / "c").glob("ckpt-*.index"))
     assert indexes == ["ckpt-3.index", "ckpt-4.index", "ckpt-5.index"], "the last three are kept"
@@ -64,7 +66,7 @@ def test_history_written_before_a_killed_save_is_trimmed(tmp_path):
     h["D loss"].append(9.0)   # as if killed after history.json, before the checkpoint
     h["G loss"].append(9.0)
     path.write_text(json.dumps(h))
-    settings = json.loads((tmp_path / "c" / "settings.json").read_text())
+    settings = checkpoints.read_settings(tmp_path / "c")
     g, d = models.build_from_settings(settings)
     ckpt = checkpoints.TrainingCheckpoint(tmp_path / "c", settings, generator=g, discriminator=d,
                                           D_optimizer=keras.optimizers.Adam(), G_optimizer=keras.optimizers.Adam(),
@@ -82,7 +84,7 @@ def test_checkpoint_from_other_settings_is_refused_clearly(tmp_path):
                                        D_optimizer=keras.optimizers.Adam(), G_optimizer=keras.optimizers.Adam(),
                                        rng=tf.random.Generator.from_seed(0))
     msg = str(info.value)
-    assert "n_noise=16 there, 64 here" in msg and "FRESH_START = True" in msg and "\n" not in msg
+    assert "n_noise=16 there, 64 here" in msg and "fresh=True" in msg and "\n" not in msg
     # fresh=True starts again instead
     ckpt = checkpoints.TrainingCheckpoint(tmp_path / "c", other, generator=g, discriminator=d,
                                           D_optimizer=keras.optimizers.Adam(), G_optimizer=keras.optimizers.Adam(),
@@ -142,7 +144,7 @@ def test_cli_reads_the_projects_checkpoint_folder_by_default(cgan_dir, tmp_path,
     assert main(["sample", "cgan", "--out", str(tmp_path / "x.npz")]) == 1
     line = _one_line(capsys.readouterr().err)
     assert f"no checkpoint in {tmp_path / 'project' / 'checkpoints' / 'cgan'}" in line
-    assert "run notebooks/02_conditional_gan.ipynb (through step #9" in line
+    assert "train it first: run notebooks/02_conditional_gan.ipynb" in line and "#" not in line
     assert not (tmp_path / "x.npz").exists()
 
     shutil.copytree(cgan_dir, tmp_path / "project" / "checkpoints" / "cgan")
@@ -153,10 +155,10 @@ def test_cli_reads_the_projects_checkpoint_folder_by_default(cgan_dir, tmp_path,
 
 
 @pytest.mark.parametrize("folder,kind,notebook", [
-    ("none", "cgan", "notebooks/02_conditional_gan.ipynb (through step #9"),
-    ("gan", "gan", "notebooks/01_gan.ipynb (through step #12"),
-    ("gan-better", "gan", "notebooks/03_going_further.ipynb (through step #6"),
-    ("cgan-better", "cgan", "notebooks/03_going_further.ipynb (through step #7"),
+    ("none", "cgan", "train it first: run notebooks/02_conditional_gan.ipynb"),
+    ("gan", "gan", "train it first: run notebooks/01_gan.ipynb"),
+    ("gan-better", "gan", "train it first: run notebooks/03_going_further.ipynb"),
+    ("cgan-better", "cgan", "train it first: run notebooks/03_going_further.ipynb"),
 ])
 def test_cli_without_checkpoint_exits_1_naming_the_notebook(folder, kind, notebook, tmp_path, capsys):
     out = tmp_path / "x.png"
@@ -230,11 +232,9 @@ def test_digit_slider_shows_the_generators_images_for_each_digit_and_seed(cgan_d
     assert "image/png" in view._repr_mimebundle_(), "a static picture for the handout"
 
 
-def test_digit_slider_without_checkpoint_says_which_cells_to_run(tmp_path):
+def test_digit_slider_without_checkpoint_says_train_it_first(tmp_path):
     view = widgets.digit_slider(tmp_path / "nothing")
-    assert "no checkpoint in" in view.value and "02_conditional_gan.ipynb" in view.value and "#9" in view.value
-    better = widgets.digit_slider(tmp_path / "cgan-better")
-    assert "03_going_further.ipynb" in better.value and "#7" in better.value
+    assert f"no checkpoint in {tmp_path / 'nothing'}; {widgets.TRAIN_FIRST}" in view.value
     odd = widgets.digit_slider(tmp_path / "R&D" / "cgan")
     assert "R&amp;D" in odd.value, "the message is HTML: a folder name is escaped, not markup"
 
@@ -244,9 +244,9 @@ def test_widgets_use_the_projects_folders_by_default(cgan_dir, gan_dir, tmp_path
     project = tmp_path / "project"
     monkeypatch.setenv("GAN_PROJECT_ROOT", str(project))
     missing = [widgets.digit_slider().value, widgets.latent_walk().value, widgets.epoch_browser().value]
-    assert str(project / "checkpoints" / "cgan") in missing[0] and "02_conditional_gan.ipynb" in missing[0]
-    assert str(project / "checkpoints" / "gan") in missing[1] and "01_gan.ipynb (through step #12" in missing[1]
-    assert str(project / "samples" / "gan") in missing[2] and "01_gan.ipynb" in missing[2]
+    assert str(project / "checkpoints" / "cgan") in missing[0] and widgets.TRAIN_FIRST in missing[0]
+    assert str(project / "checkpoints" / "gan") in missing[1] and widgets.TRAIN_FIRST in missing[1]
+    assert str(project / "samples" / "gan") in missing[2] and widgets.TRAIN_FIRST in missing[2]
 
     shutil.copytree(cgan_dir, project / "checkpoints" / "cgan")
     shutil.copytree(gan_dir, project / "checkpoints" / "gan")
@@ -267,14 +267,13 @@ def test_latent_walk_and_epoch_browser(gan_dir, tmp_path):
     end = view.last_images.copy()
     view.controls["t"].value = 0.5
     generator, settings = checkpoints.load_generator(gan_dir)
-    za = models.NOISE[settings["noise"]](tf.random.Generator.from_seed(0), 1, settings["n_noise"])
-    zb = models.NOISE[settings["noise"]](tf.random.Generator.from_seed(1), 1, settings["n_noise"])
+    za = models.NOISE[settings.noise](tf.random.Generator.from_seed(0), 1, settings.n_noise)
+    zb = models.NOISE[settings.noise](tf.random.Generator.from_seed(1), 1, settings.n_noise)
     np.testing.assert_allclose(start, generator(za).numpy(), atol=1e-6)
     np.testing.assert_allclose(end, generator(zb).numpy(), atol=1e-6)
     np.testing.assert_allclose(view.last_images, generator(0.5 * za + 0.5 * zb).numpy(), atol=1e-5)
     missing = widgets.latent_walk(tmp_path / "none").value
-    assert "no checkpoint in" in missing and "notebooks/01_gan.ipynb (through step #12" in missing
-    assert "03_going_further.ipynb (through step #6" in widgets.latent_walk(tmp_path / "gan-better").value
+    assert "no checkpoint in" in missing and "train it first" in missing
 
     from gan_helpers import plotting
 
@@ -285,7 +284,7 @@ def test_latent_walk_and_epoch_browser(gan_dir, tmp_path):
     browser.controls["epoch"].value = 9
     assert browser.image.value == (tmp_path / "s" / "009.png").read_bytes()
     assert "no sample grids" in widgets.epoch_browser(tmp_path / "empty").value
-    assert "03_going_further.ipynb" in widgets.epoch_browser(tmp_path / "gan-better").value
+    assert "train it first" in widgets.epoch_browser(tmp_path / "gan-better").value
 
 
 @pytest.mark.parametrize("kind", ["gan", "cgan"])
@@ -293,8 +292,7 @@ def test_cli_and_slider_use_notebook_3s_checkpoints(kind, tmp_path):
     """`sample ... --checkpoint checkpoints/{gan,cgan}-better` and digit_slider(that folder) rebuild
     notebook 3's models (deeper MLP with batch norm and minibatch std) from settings.json."""
     settings = models.better_settings(kind, "mlp", n_noise=16, n_hidden=[16, 32], activation="leaky_relu",
-                                      init="glorot", ema=0.999)
-    settings.update(batch_norm=True, minibatch_std=True)
+                                      init="glorot", ema=0.999, batch_norm=True, minibatch_std=True)
     directory = tmp_path / f"{kind}-better"
     generator, _, _ = make_checkpoint(directory, settings=settings)
     out = tmp_path / "x.npz"

@@ -44,6 +44,7 @@ def test_light_modules_do_not_import_tensorflow_or_keras():
         import json, sys
         import gan_helpers, gan_helpers.errors, gan_helpers.config, gan_helpers.paths, gan_helpers.atomic
         import gan_helpers.results
+        import gan_helpers.settings
         import gan_helpers.animation
         import gan_helpers.__main__
         print(json.dumps(sorted(m for m in ("tensorflow", "keras") if m in sys.modules)))
@@ -150,7 +151,7 @@ def test_real_tensorflow_import_prints_nothing_and_keeps_our_variables_out_of_th
 def test_source_locations_are_shown_relative_to_the_checkout():
     from gan_helpers import code_view
 
-    text = repr(code_view.show_source(paths.how_to_make))
+    text = repr(code_view.show_source(paths.shown))
     assert "# --- gan_helpers/paths.py:" in text, text[:200]
     assert str(paths.PACKAGE_ROOT) not in text
 

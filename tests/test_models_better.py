@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from gan_helpers import models
 from gan_helpers.errors import GanHelpersError
+from gan_helpers.settings import DEFAULTS
 
 
 def dense(n_in, n_out, bias=True):
@@ -80,11 +81,14 @@ def test_dcgan_discriminator_sees_the_label():
 # round trip, restores *by structure* and compares outputs, so another model cannot pass.
 
 def _settings(kind, arch, **changes):
-    settings = models.better_settings(kind, arch, n_hidden=[64, 128], width=8, activation="leaky_relu",
-                                      init="glorot", dropout=0.2)
-    settings.update(batch_norm=True, minibatch_std=True)
-    settings.update(changes)
-    return settings
+    options = (dict(n_hidden=[64, 128], activation="leaky_relu", init="glorot", batch_norm=True, minibatch_std=True)
+               if arch == "mlp" else dict(width=8))
+    return models.better_settings(kind, arch, dropout=0.2, **options).replace(**changes)
+
+
+def _json_round_trip(settings):
+    """What settings.json gives back."""
+    return models.Settings.from_dict(json.loads(json.dumps(settings.to_dict())))
 
 
 def _randomise(model, rng):
@@ -96,10 +100,10 @@ def _randomise(model, rng):
 
 def _outputs(generator, discriminator, settings):
     """Both models' outputs on fixed inputs (the generator's from a fixed seed)."""
-    digit = np.arange(8) % 10 if settings["kind"] == "cgan" else None
+    digit = np.arange(8) % 10 if settings.kind == "cgan" else None
     images = models.generate(generator, settings, 8, seed=3, digit=digit)
     real = np.random.default_rng(5).random((8, 784), dtype=np.float32)
-    d_in = [real, np.eye(10, dtype=np.float32)[np.arange(8)]] if settings["kind"] == "cgan" else real
+    d_in = [real, np.eye(10, dtype=np.float32)[np.arange(8)]] if settings.kind == "cgan" else real
     return images, discriminator(d_in, training=False).numpy()
 
 
@@ -131,7 +135,7 @@ def test_better_settings_rebuild_the_same_models(kind, arch, tmp_path):
     saved, (images, verdicts) = _save(settings, tmp_path / "ckpt")
     assert images.shape == (8, 784) and verdicts.shape == (8, 1)
     assert np.ptp(images) > 0.1 and np.ptp(verdicts) > 0, "the fixed inputs give varied outputs"
-    again_images, again_verdicts = _rebuild_and_restore(json.loads(json.dumps(settings)), saved)
+    again_images, again_verdicts = _rebuild_and_restore(_json_round_trip(settings), saved)
     np.testing.assert_array_equal(again_images, images)
     np.testing.assert_array_equal(again_verdicts, verdicts)
 
@@ -158,8 +162,8 @@ def test_the_rebuild_check_notices_another_model(kind, arch, change, tmp_path):
     """The check above can fail: one changed setting gives a model that does not pass it."""
     settings = _settings(kind, arch)
     saved, expected = _save(settings, tmp_path / "ckpt")
-    assert _restore_fails_or_outputs_differ(dict(settings, **change), saved, expected)
-    assert not _restore_fails_or_outputs_differ(json.loads(json.dumps(settings)), saved, expected)
+    assert _restore_fails_or_outputs_differ(settings.replace(**change), saved, expected)
+    assert not _restore_fails_or_outputs_differ(_json_round_trip(settings), saved, expected)
 
 
 def test_old_settings_still_build_the_note_models():
@@ -182,9 +186,9 @@ def test_old_settings_still_build_the_note_models():
     ("arch", None, ["'note'", "'mlp'", "'dcgan'"]),
 ])
 def test_unknown_choice_is_refused_with_the_allowed_values(key, value, allowed):
-    settings = dict(models.better_settings("cgan", "mlp"), **{key: value})
+    settings = dict(models.better_settings("cgan", "mlp").to_dict(), **{key: value})
     with pytest.raises(models.SettingsError) as info:
-        models.build_from_settings(settings)
+        models.Settings.from_dict(settings)
     message = str(info.value)
     assert message.startswith(f"unknown {key} {value!r}; use one of ") and "\n" not in message
     assert all(name in message for name in allowed), message
@@ -208,20 +212,22 @@ def test_missing_key_is_named_with_kind_and_arch(kind, arch, key):
         settings, maker = models.gan_settings() if kind == "gan" else models.cgan_settings(), f"models.{kind}_settings()"
     else:
         settings, maker = models.better_settings(kind, arch), f"models.better_settings({kind!r}, {arch!r}, ...)"
-    settings = {k: v for k, v in settings.items() if k != key}
+    settings = {k: v for k, v in settings.to_dict().items() if k != key}
     with pytest.raises(models.SettingsError) as info:
-        models.build_from_settings(settings)
+        models.Settings.from_dict(settings)
     message = str(info.value)
     assert message == f"the settings for kind {kind!r}, arch {arch!r} have no {key!r}; add it, or make them with {maker}"
     assert isinstance(info.value, GanHelpersError)
 
 
 def test_settings_without_kind_or_not_a_dict_are_refused():
-    settings = {k: v for k, v in models.gan_settings().items() if k != "kind"}
+    settings = {k: v for k, v in models.gan_settings().to_dict().items() if k != "kind"}
     with pytest.raises(models.SettingsError, match=r"no 'kind' \(one of 'gan', 'cgan'\)"):
-        models.build_from_settings(settings)
+        models.Settings.from_dict(settings)
     with pytest.raises(models.SettingsError, match="settings must be a dict"):
-        models.build_from_settings([("kind", "gan")])
+        models.Settings.from_dict([("kind", "gan")])
+    with pytest.raises(models.SettingsError, match=r"settings must be a Settings .* not dict; .*Settings.from_dict"):
+        models.build_from_settings(models.gan_settings().to_dict())
 
 
 def test_a_refused_settings_file_is_still_a_checkpoint_error(tmp_path):
@@ -276,8 +282,8 @@ def test_spectral_norm_holds_each_layers_largest_singular_value_near_one_after_t
 
 @pytest.mark.parametrize("change", [{"spectral_norm": True}, {"projection": True}])
 def test_new_options_are_in_the_settings_and_rebuild(change):
-    settings = dict(models.better_settings("cgan", "mlp", n_hidden=[16, 32], activation="leaky_relu",
-                                           init="glorot"), **change)
+    settings = models.better_settings("cgan", "mlp", n_hidden=[16, 32], activation="leaky_relu",
+                                      init="glorot", **change)
     _, D = models.build_from_settings(settings)
     names = [layer.name for layer in D.layers]
     assert ("sn_hidden" in names) == bool(change.get("spectral_norm"))
@@ -313,8 +319,22 @@ def test_issue_16_options_rebuild_the_same_models_from_their_settings(kind, chan
     """The slider and `python -m gan_helpers sample --checkpoint checkpoints/cgan-better` rebuild from settings."""
     settings = _settings(kind, "mlp", **changes)
     saved, (images, verdicts) = _save(settings, tmp_path / "ckpt")
-    again_images, again_verdicts = _rebuild_and_restore(json.loads(json.dumps(settings)), saved)
+    again_images, again_verdicts = _rebuild_and_restore(_json_round_trip(settings), saved)
     np.testing.assert_array_equal(again_images, images)
     np.testing.assert_array_equal(again_verdicts, verdicts)
-    plain = {key: value for key, value in settings.items() if key not in changes or key == "dropout"}
+    plain = settings.replace(**{key: DEFAULTS[key] for key in changes})
     assert _restore_fails_or_outputs_differ(plain, saved, (images, verdicts)), "the options are part of the model"
+
+
+@pytest.mark.parametrize("settings, refused", [
+    (models.better_settings("gan", "dcgan", minibatch_std=True), "minibatch_std=True"),
+    (models.better_settings("cgan", "dcgan", activation="leaky_relu", n_hidden=[64, 128]),
+     "n_hidden=(64, 128), activation='leaky_relu'"),
+    (models.better_settings("gan", "mlp", width=16), "width=16"),
+    (models.gan_settings().replace(dropout=0.3), "dropout=0.3"),
+])
+def test_a_builder_refuses_an_option_it_cannot_honour_instead_of_dropping_it(settings, refused):
+    with pytest.raises(models.SettingsError) as info:
+        models.build_from_settings(settings)
+    assert str(info.value) == f"arch {settings.arch!r} cannot use {refused}; leave that out, or use arch 'mlp'"
+    models.build_from_settings(settings.without_unused())     # the same settings without it build

@@ -95,7 +95,7 @@ def test_sigkill_mid_epoch_then_resume(tmp_path):
 
     # What the kill left behind loads.
     generator, settings = checkpoints.load_generator(ckpt_dir)
-    assert settings["kind"] == "gan"
+    assert settings.kind == "gan"
 
     second = _run(project, "01_gan.ipynb", "second.ipynb", env)
     assert second.returncode == 0, "the resumed run failed"

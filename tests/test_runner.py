@@ -21,7 +21,7 @@ def tiny_mnist(n=200, seed=0):
 MNIST = tiny_mnist()
 EMA_SETTINGS = models.better_settings("gan", "mlp", n_noise=8, n_hidden=16, activation="leaky_relu",
                                       init="glorot", learning_rate=0.001, beta_1=0.5, ema=0.9)
-PLAIN_SETTINGS = dict(EMA_SETTINGS, ema=0.0)
+PLAIN_SETTINGS = EMA_SETTINGS.replace(ema=0.0)
 
 
 def experiment(total_epoch, directory, settings=EMA_SETTINGS, **kwargs):
@@ -107,7 +107,7 @@ def test_unreadable_history_is_reported_not_silently_emptied(tmp_path):
     with pytest.raises(checkpoints.CheckpointError) as info:
         experiment(3, tmp_path / "c", PLAIN_SETTINGS)
     message = str(info.value)
-    assert "history.json is unreadable" in message and "FRESH_START = True" in message and "\n" not in message
+    assert "history.json is unreadable" in message and "fresh=True" in message and "\n" not in message
 
 
 def test_missing_history_leaves_gaps_and_says_so(tmp_path, capsys):
@@ -183,8 +183,8 @@ def test_watch_discriminator_records_D_of_real_and_fake_and_changes_no_weight(tm
                     weights(plain.generator) + weights(plain.discriminator)):
         np.testing.assert_array_equal(a, b)      # watching draws no random numbers from the training's rng
     fakes = models.generate(watched.generator, watched.settings, 500, seed=5,
-                            digit=np.arange(500) % 10 if settings["kind"] == "cgan" else None)
-    inputs = [fakes, np.eye(10, dtype=np.float32)[np.arange(500) % 10]] if settings["kind"] == "cgan" else fakes
+                            digit=np.arange(500) % 10 if settings.kind == "cgan" else None)
+    inputs = [fakes, np.eye(10, dtype=np.float32)[np.arange(500) % 10]] if settings.kind == "cgan" else fakes
     d_fake = float(np.mean(1 / (1 + np.exp(-watched.discriminator(inputs, training=False).numpy()))))
     assert watched.history["D(G(z))"][-1] == pytest.approx(d_fake, rel=1e-4)
 

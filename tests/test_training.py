@@ -30,7 +30,7 @@ def _setup(seed=3):
                                   generator.trainable_variables))
         return loss_D, loss_G
 
-    run = Run({"kind": "test"}, generator, discriminator, D_opt, G_opt, rng)
+    run = Run(models.gan_settings(8, 16, 784), generator, discriminator, D_opt, G_opt, rng)
     return run, train_step
 
 
@@ -81,10 +81,10 @@ def test_train_fast_trains_bit_for_bit_like_train(whole_loop_in_xla):
 
 def test_a_resumed_run_trains_only_the_missing_epochs(tmp_path, capsys):
     run, step = _setup()
-    run = Run({"kind": "test"}, run.generator, run.discriminator, run.D_optimizer, run.G_optimizer, run.rng,
+    run = Run(run.settings, run.generator, run.discriminator, run.D_optimizer, run.G_optimizer, run.rng,
               checkpoint_dir=tmp_path)
     training.train(run, tf.function(step), [X], total_epoch=2, batch_size=10)
-    again = Run({"kind": "test"}, run.generator, run.discriminator, run.D_optimizer, run.G_optimizer, run.rng,
+    again = Run(run.settings, run.generator, run.discriminator, run.D_optimizer, run.G_optimizer, run.rng,
                 checkpoint_dir=tmp_path)
     seen = []
     again.watch = lambda: seen.append(len(again.history["D loss"])) or {}
@@ -107,7 +107,7 @@ def test_the_log_shows_the_sample_epochs_and_the_last_and_says_so(capsys):
     def step(batch):
         return tf.reduce_mean(batch), -tf.reduce_mean(batch)
 
-    run = Run({"kind": "test"}, None, None, None, None, tf.random.Generator.from_seed(0), log=lines.append)
+    run = Run(models.gan_settings(8, 16, 4), None, None, None, None, tf.random.Generator.from_seed(0), log=lines.append)
     history = training.train(run, step, [X], total_epoch=12, batch_size=10)
     assert len(history["D loss"]) == 12
     assert lines[0] == "(one line for epoch 0, every 10th epoch and the last)"

@@ -8,11 +8,11 @@ from gan_helpers import checkpoints, models
 
 
 def make_checkpoint(directory, kind="cgan", n_noise=16, n_hidden=32, steps=3, seed=0, epochs=1, settings=None):
-    """``settings``: any settings dict (e.g. notebook 3's ``models.better_settings``); default notebook 1/2's."""
+    """``settings``: any Settings (e.g. notebook 3's ``models.better_settings``); default notebook 1/2's."""
     if settings is None:
         settings = (models.cgan_settings(n_noise=n_noise, n_hidden=n_hidden) if kind == "cgan"
                     else models.gan_settings(n_noise=n_noise, n_hidden=n_hidden))
-    kind, n_noise = settings["kind"], settings["n_noise"]
+    kind, n_noise = settings.kind, settings.n_noise
     keras.utils.set_random_seed(seed)
     generator, discriminator = models.build_from_settings(settings)
     D_opt, G_opt = keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3)
@@ -24,7 +24,7 @@ def make_checkpoint(directory, kind="cgan", n_noise=16, n_hidden=32, steps=3, se
     history = {"D loss": [], "G loss": []}
     for epoch in range(epochs):
         for _ in range(steps):
-            z = models.NOISE[settings["noise"]](rng, 20, n_noise)
+            z = models.NOISE[settings.noise](rng, 20, n_noise)
             g_in = [z, y] if kind == "cgan" else z
             with tf.GradientTape() as tape:
                 fake = generator(g_in)

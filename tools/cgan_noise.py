@@ -60,7 +60,7 @@ def main(argv=None) -> int:
             start = time.perf_counter()
             run, train_step, watch = cgan.build(noise, seed, mnist)
             run.fit(train_step, [mnist.x_train, mnist.y_train], total_epoch=args.epochs,
-                    batch_size=cgan.NOTE["batch_size"], watch=watch, log=None, desc=f"{noise}, seed {seed}")
+                    batch_size=cgan.BATCH_SIZE, watch=watch, log=None, desc=f"{noise}, seed {seed}")
             entries[noise, seed] = cgan.result_entry(run, judge, mnist)
             m = entries[noise, seed]["measured"]
             print(f"{noise}, seed {seed}: label acc {m['label acc']:.1%} | last epoch D loss "
