@@ -126,6 +126,7 @@ def _runner_before_issue_15(train_step, arrays, batch_size, whole_loop_in_xla=Tr
 
 
 @pytest.mark.slow
+@pytest.mark.reproduction
 def test_the_loop_in_xla_trains_bit_for_bit_like_the_loop_that_made_the_saved_runs(monkeypatch):
     """Saved runs (notebook 2's comparison, notebook 3's table) were made by the loop above: today's loop must
     give the same weights exactly, or a notebook no longer reproduces its own table. Notebook 3's final GAN
