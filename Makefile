@@ -149,43 +149,47 @@ BENCH_ARGS ?=
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
+# Saved results (gan_helpers/results.py): four tools in tools/ write results/<name>/ with a provenance
+# record (fingerprint of the code that made it, settings, CPU, TensorFlow); the notebooks read them and
+# print one verdict line. A trial run (shorter, or other settings) is refused there: give --out elsewhere.
+
 # Notebook 3's ablation table: one 100-epoch run per missing row, with the notebook's own code
-# (benchmarks/ablation.py); results in benchmarks/ablation/. ABLATION_ARGS=--list shows the rows.
+# (tools/ablation.py); results in results/ablation/. ABLATION_ARGS=--list shows the rows.
 # A GAN_EPOCHS (environment or make command line) is refused before anything is installed.
 ablation: ablation-epochs $(STAMP)
-	$(PY) benchmarks/ablation.py $(ABLATION_ARGS)
+	$(PY) tools/ablation.py $(ABLATION_ARGS)
 
 ablation-epochs:
 	@if [ -n "$${GAN_EPOCHS//[[:space:]]/}" ]; then \
 		echo "make ablation and make cgan-noise always train the full 100 epochs; unset GAN_EPOCHS"; exit 1; \
 	fi
 
-# Notebook 2's noise comparison (benchmarks/cgan_noise.py): four 100-epoch runs of its conditional GAN
-# (gan_helpers.cgan), saved in samples/cgan-noise/ for the notebook to read; CGAN_NOISE_ARGS for trials.
+# Notebook 2's noise comparison (tools/cgan_noise.py): four 100-epoch runs of its conditional GAN
+# (gan_helpers.cgan), saved in results/cgan-noise/ for the notebook to read; CGAN_NOISE_ARGS for trials.
 CGAN_NOISE_ARGS ?=
 
 cgan-noise: ablation-epochs $(STAMP)
-	$(PY) benchmarks/cgan_noise.py $(CGAN_NOISE_ARGS)
+	$(PY) tools/cgan_noise.py $(CGAN_NOISE_ARGS)
 
-# Notebook 00's measured comparison (benchmarks/gan2d_coverage.py): mode coverage on the ring and the
-# grid for each loss/setting and three seeds, saved in benchmarks/gan2d/coverage.json for the notebook.
+# Notebook 00's measured comparison (tools/coverage_2d.py): mode coverage on the ring and the
+# grid for each loss/setting and three seeds, saved in results/coverage-2d/coverage.json for the notebook.
 COVERAGE_2D_ARGS ?=
 .PHONY: coverage-2d
 coverage-2d: $(STAMP)
-	$(PY) benchmarks/gan2d_coverage.py $(COVERAGE_2D_ARGS)
+	$(PY) tools/coverage_2d.py $(COVERAGE_2D_ARGS)
 
 .PHONY: cgan-noise
 
-# The note's own TF1 code (benchmarks/tf1_gan.py, tf1_cgan.py as transcribed), trained for 14,100 and
+# The note's own TF1 code (tools/tf1_gan.py, tf1_cgan.py as transcribed), trained for 14,100 and
 # 55,000 steps per configuration (gan, cgan-note-normal, cgan-uniform; seed 42), its samples scored
-# with the project's classifier: samples/note-tf1/*.png and results.json (benchmarks/note_tf1.py,
+# with the project's classifier: results/note-tf1/*.png and results.json (tools/note_tf1.py,
 # about 20 min here), then the conditional runs at 14,100 steps with seeds 0 1 2 7 (--more-seeds,
-# samples/note-tf1/more-seeds/, about 8 min). NOTE_TF1_ARGS="--configs gan --steps 200 --out /tmp/trial" for a short trial.
+# results/note-tf1/more-seeds/, about 8 min). NOTE_TF1_ARGS="--configs gan --steps 200 --out /tmp/trial" for a short trial.
 NOTE_TF1_ARGS ?=
 .PHONY: note-tf1
 note-tf1: $(STAMP)
-	$(PY) benchmarks/note_tf1.py $(NOTE_TF1_ARGS)
-	@if [ -z "$(NOTE_TF1_ARGS)" ]; then $(PY) benchmarks/note_tf1.py --more-seeds; fi
+	$(PY) tools/note_tf1.py $(NOTE_TF1_ARGS)
+	@if [ -z "$(NOTE_TF1_ARGS)" ]; then $(PY) tools/note_tf1.py --more-seeds; fi
 
 # Re-execute the notebooks top to bottom from scratch and save them with their outputs (after a
 # change to code they show): the checkpoints they write are deleted first, so each saved notebook

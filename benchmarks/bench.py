@@ -8,10 +8,11 @@ which prints its numbers as JSON; no notebook cell is executed and no training o
   start-up, tracing and XLA compilation cancel out. One step = one D update + one G update
   on a batch of 100. Each figure is the median of ``--repeats`` pairs, baseline and ours
   interleaved so a disturbance hits both.
-  * baseline: ``benchmarks/tf1_*.py --short S --long L`` (steps, after a short warm-up run);
+  * baseline: ``tools/tf1_*.py --short S --long L`` (steps, after a short warm-up run);
   * ours: ``benchmarks/tf2_notebooks.py gan|cgan --short E1 --long E2`` (epochs, after a one-epoch
     warm-up run): the notebook's run built from ``gan_helpers`` (its models and optimisers,
-    ``training_steps``' copy of its training step, its per-epoch ``watch``, ``runner.Run`` with its checkpoints
+    the training step it shows (``training_steps``), the loop it shows (``training.train``), its per-epoch
+    ``watch``, ``runner.Run`` with its checkpoints
     (every 10 s and after the last epoch), the sample grids at epochs 0, 9, 19, ... and the animation's
     frames). The default epochs 2 and 32 put three sample grids and about one interval checkpoint into the
     30 extra epochs (about 11 s here), the share of a full run; a longer difference also makes the jitter of
@@ -49,7 +50,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
+TOOLS = ROOT / "tools"   # the TF1 baselines (tools/tf1_*.py) and their _baseline
+sys.path.insert(0, str(TOOLS))
 
 from _baseline import BATCH_SIZE  # noqa: E402  (no TensorFlow)
 
@@ -65,7 +67,7 @@ class Model:
     title: str
     mode: str  # tf2_notebooks.py's first argument
     notebook: str  # in notebooks/, for the reader
-    baseline: str  # in benchmarks/
+    baseline: str  # in tools/
 
 
 MODELS = {
@@ -204,12 +206,13 @@ def run_measured(cmd):
                 usage.ru_maxrss * 1024)  # KiB on Linux
 
 
-def run_script(script: str, *args) -> dict:
-    """``benchmarks/<script> args`` in its own process: its last JSON line, plus ``process`` facts measured here.
+def run_script(script: str, *args, folder: Path = HERE) -> dict:
+    """``<folder>/<script> args`` (benchmarks/ unless named) in its own process: its last JSON line, plus
+    ``process`` facts measured here.
 
     On failure: ``{"steps_per_s": None, "problem": "...", "process": ...}``.
     """
-    cmd = [sys.executable, str(HERE / script), *map(str, args)]
+    cmd = [sys.executable, str(folder / script), *map(str, args)]
     start = time.perf_counter()
     returncode, stdout, stderr, peak_rss = run_measured(cmd)
     process = {"peak_rss": peak_rss, "seconds": round(time.perf_counter() - start, 3), "returncode": returncode,
@@ -224,7 +227,7 @@ def run_script(script: str, *args) -> dict:
 def run_baseline(model: Model, short_steps: int, long_steps: int, warmup: int, seed: int) -> dict:
     """One short+long pair of the TF1 baseline (steps)."""
     return run_script(model.baseline, "--short", short_steps, "--long", long_steps, "--warmup", warmup,
-                      "--seed", seed)
+                      "--seed", seed, folder=TOOLS)
 
 
 def run_ours(model: Model, short_epochs: int, long_epochs: int, warmup: int, seed: int = NOTEBOOK_SEED) -> dict:
@@ -378,10 +381,10 @@ def main(argv=None):
         f"`make bench` {datetime.datetime.now().isoformat(timespec='minutes')}, {machine}; {versions()}; "
         f"{n:,} training images ({os.environ.get('MNIST_NPZ') or 'downloaded'}), batch {BATCH_SIZE}.",
         f"steps/s: marginal, (long - short) time / extra steps, median of {args.repeats}; "
-        f"ours = benchmarks/{OURS} (the notebook's run from gan_helpers: runner.Run with training_steps' training step, "
+        f"ours = benchmarks/{OURS} (the notebook's run from gan_helpers: training.train, the loop the notebooks run, with training_steps' training step and runner.Run, "
         f"its watch, checkpoints every 10 s and after the last epoch, sample grids at epochs 0, 9, 19, ..., "
         f"animation frames) with {e1} and {e2} epochs "
-        f"({e1 * total_batch} and {e2 * total_batch} steps), baseline = benchmarks/tf1_*.py with "
+        f"({e1 * total_batch} and {e2 * total_batch} steps), baseline = tools/tf1_*.py with "
         f"{baseline_steps[0]} and {baseline_steps[1]} steps.",
         bound_note([(m.title, raw[m.key]["bound"]) for m in models]),
         "peak RSS: each script's process (os.wait4): warm-up, short and long run.",

@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import tf2_notebooks  # noqa: E402
-from gan_helpers import animation, checkpoints, experiments, plotting, runner, timing, training  # noqa: E402
+from gan_helpers import animation, checkpoints, experiments, plotting, runner, timing  # noqa: E402
 
 FURTHER = {"gan-better": experiments.FINAL_GAN, "cgan-better": experiments.FINAL_CGAN}
 
@@ -48,7 +48,7 @@ def profile(model: str, epochs: int, seed: int = 42) -> str:
 
     patches = [(checkpoints.TrainingCheckpoint, "save", "checkpoint (weights, optimiser, history, log)"),
                (plotting, "save_grid", "sample grid PNG (epochs 0, 9, 19, ...)"),
-               (runner.Run, "_add_frame", "animation frame"),
+               (animation.Frames, "add", "animation frame"),
                (animation, "write_gif", "GIF at the end")]
     originals = [(owner, name, timed(owner, name, label)) for owner, name, label in patches]
     try:
@@ -77,19 +77,17 @@ def profile(model: str, epochs: int, seed: int = 42) -> str:
                     finally:
                         if len(epoch_ends) >= 1:
                             spent["watch (nb 1: D(x), D(G(z)), diversity; nb 2: signal)"] += time.perf_counter() - start
-            fit = training.fit
+            end_epoch = runner.Run.end_epoch
 
-            def fit_marking_epochs(*args, on_epoch_end=None, **kwargs):
-                def marked(epoch, *rest):
-                    on_epoch_end(epoch, *rest)
-                    epoch_ends.append(time.perf_counter())
-                return fit(*args, on_epoch_end=marked, **kwargs)
+            def end_epoch_marked(self, *args, **kwargs):
+                end_epoch(self, *args, **kwargs)
+                epoch_ends.append(time.perf_counter())
 
-            training.fit = fit_marking_epochs
+            runner.Run.end_epoch = end_epoch_marked
             try:
                 train()
             finally:
-                training.fit = fit
+                runner.Run.end_epoch = end_epoch
             end = time.perf_counter()
     finally:
         for owner, name, original in originals:

@@ -1,8 +1,9 @@
-"""Notebook 1's training step three ways, bare (no checkpoints, grids or watch): where the speed comes from (issue 15).
+"""Notebook 1's training step four ways, bare (no checkpoints, grids or watch): where the speed comes from (issues 15, 25).
 
-- ``loop outside XLA``: the step compiled with XLA, the loop over the chunk's steps in TensorFlow's graph
-  executor (``training.fit(..., whole_loop_in_xla=False)``; the notebooks' loop before issue 15);
-- ``whole loop in XLA``: what notebooks 1 and 2 run now (``training.fit``'s default);
+- ``Python loop``: what notebooks 1 and 2 show and run (``training.train``): one call of the compiled step per batch;
+- ``loop outside XLA``: the step compiled with XLA, the loop over a chunk's steps in TensorFlow's graph
+  executor (``training.train_fast(..., whole_loop_in_xla=False)``; the notebooks' loop before issue 15);
+- ``whole loop in XLA``: the opt-in fast path (``training.train_fast``; the notebooks' loop in issues 15-24);
 - ``generator(Z) once``: as the previous one, with the two tapes nested so the generator's output is computed
   once and used by both updates (the same math: G's weights do not change in between).
 
@@ -24,9 +25,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tools"))   # _baseline: the TF1 scripts' data and batching
 
 import _baseline  # noqa: E402
 from gan_helpers import models, training_steps, timing, training  # noqa: E402
+from gan_helpers.runner import Run  # noqa: E402
 from gan_helpers._quiet import import_tensorflow_quietly  # noqa: E402
 
 tf = import_tensorflow_quietly()
@@ -57,8 +60,7 @@ def generator_once_step(generator, discriminator, D_optimizer, G_optimizer, get_
 
 
 def measure(variant, x_train, epochs, repeats, seed=42):
-    keras.utils.set_random_seed(seed)
-    rng = tf.random.Generator.from_seed(seed)
+    rng = training.seeded_rng(seed)
     generator, discriminator = models.build_generator(N_NOISE, 256, 784), models.build_discriminator(784, 256)
     D_optimizer = keras.optimizers.Adam(0.0002, epsilon=1e-8)
     G_optimizer = keras.optimizers.Adam(0.0002, epsilon=1e-8)
@@ -71,14 +73,21 @@ def measure(variant, x_train, epochs, repeats, seed=42):
     else:
         step = training_steps.make_gan_train_step(generator, discriminator, D_optimizer, G_optimizer, get_noise,
                                               BATCH, N_NOISE)
-    options = dict(batch_size=BATCH, rng=rng, log=None, whole_loop_in_xla=variant != "loop outside XLA")
-    training.fit(step, [x_train], total_epoch=1, **options)
+
+    def fit(total_epoch):
+        run = Run({}, generator, discriminator, D_optimizer, G_optimizer, rng, log=None)
+        if variant == "Python loop":
+            return training.train(run, step, [x_train], total_epoch=total_epoch, batch_size=BATCH)
+        return training.train_fast(run, step, [x_train], total_epoch=total_epoch, batch_size=BATCH,
+                                   whole_loop_in_xla=variant != "loop outside XLA")
+
+    fit(1)
     rates = []
     for _ in range(repeats):
         took = {}
         for n in (2, epochs):
             start = time.perf_counter()
-            took[n] = (training.fit(step, [x_train], total_epoch=n, **options).steps, time.perf_counter() - start)
+            took[n] = (fit(n).steps, time.perf_counter() - start)
         rates.append((took[epochs][0] - took[2][0]) / (took[epochs][1] - took[2][1]))
     checksum = float(sum(tf.reduce_sum(tf.abs(w)) for w in generator.weights + discriminator.weights))
     return rates, checksum
@@ -91,7 +100,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     x_train = _baseline.mnist().x_train
     print(f"notebook 1's step, bare, {args.epochs} epochs per fit, {timing.describe()}, TensorFlow {tf.__version__}")
-    for variant in ("loop outside XLA", "whole loop in XLA", "generator(Z) once"):
+    for variant in ("Python loop", "loop outside XLA", "whole loop in XLA", "generator(Z) once"):
         rates, checksum = measure(variant, x_train, args.epochs, args.repeats)
         print(f"  {variant:20s} median {statistics.median(rates):4.0f} steps/s  (repeats: "
               f"{', '.join(f'{r:.0f}' for r in rates)}); weights' checksum {checksum:.6g}", flush=True)

@@ -5,19 +5,19 @@ notebook does*, but imports everything from ``gan_helpers`` instead of executing
 
 - ``gan``  = ``01_gan.ipynb``: ``models.build_generator`` / ``build_discriminator`` (n_noise 128,
   n_hidden 256), two ``Adam(0.0002, epsilon=1e-8)``, normal(0, 1) noise from
-  ``rng = tf.random.Generator.from_seed(seed)`` after ``keras.utils.set_random_seed(seed)``, the
-  training step ``training_steps.make_gan_train_step`` (a line-for-line copy of the notebook's, checked by
-  ``tests/test_note_steps.py``); sample grid: one row, ``generator(sample_noise)`` for ten noise vectors
-  drawn once before training; the per-epoch ``watch`` (D(x), D(G(z)), diversity: ``training_steps.make_gan_watch``,
-  the notebook's cell line for line). The noise the notebook draws in its demonstration cells (#8: 10,000
-  vectors, #9: one batch) is drawn here too, so seed 42 trains from the notebook's random state.
+  ``rng = training.seeded_rng(seed)``, the
+  training step ``training_steps.make_gan_train_step`` (the notebook shows and runs the same function);
+  sample grid: one row, ``generator(sample_noise)`` for ten noise vectors drawn once before training; the
+  per-epoch ``watch`` (D(x), D(G(z)), diversity: ``training_steps.make_gan_watch``, as the notebook). Speed
+  is what is measured, so the random state need not be the notebook's (its demonstration draws are not replayed).
 - ``cgan`` = ``02_conditional_gan.ipynb``'s ``train_cgan("uniform(-1, 1)", seed)``: ``build_cgan_*``,
   two ``Adam(0.001, epsilon=1e-8)``, uniform(-1, 1) noise, ``training_steps.make_cgan_train_step``;
   sample grid: ``mnist.x_test[:10]`` above the generator's images for ``mnist.y_test[:10]``.
 - ``further`` (``--full`` only) = notebook 3's two final runs, ``experiments.run_experiment`` with
   ``FINAL_GAN`` and ``FINAL_CGAN``.
 
-Every run goes through ``gan_helpers.runner.Run`` with a checkpoint folder and a sample folder
+Every run goes through ``gan_helpers.training.train`` (the loop the notebooks show and run; ``--fast``:
+``training.train_fast``, the opt-in chunked XLA loop) and ``gan_helpers.runner.Run`` with a checkpoint folder and a sample folder
 (fresh, in a temporary directory, or under ``--workdir``), so what a learner pays per epoch is in the
 time: the checkpoints (every 10 s and after the last epoch), the sample grid at epochs 0, 9, 19, ..., the
 animation's frames, the notebook's per-epoch watch, the progress
@@ -58,12 +58,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-for _path in (str(HERE), str(ROOT)):  # run as `python benchmarks/tf2_notebooks.py` from a checkout
+for _path in (str(HERE), str(ROOT / "tools"), str(ROOT)):  # run as `python benchmarks/tf2_notebooks.py`; tools/: _baseline
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
 import _baseline  # noqa: E402  (no TensorFlow: data and the marginal rate)
-from gan_helpers import cgan, models, training_steps, timing  # noqa: E402
+from gan_helpers import cgan, models, training, training_steps, timing  # noqa: E402
 from gan_helpers._quiet import import_tensorflow_quietly  # noqa: E402
 from gan_helpers.runner import Run  # noqa: E402
 
@@ -84,16 +84,13 @@ sample_size = 10
 def gan_run(seed, mnist, folder: Path):
     """Notebook 1: its models, optimisers, noise and training step; a Run saving into ``folder``."""
     learning_rate = 0.0002
-    keras.utils.set_random_seed(seed)           # Python, NumPy and TensorFlow seeds in one call
-    rng = tf.random.Generator.from_seed(seed)   # noise and shuffling are drawn from this, inside the graph
+    rng = training.seeded_rng(seed)             # noise and batch orders are drawn from rng
     generator = models.build_generator(n_noise, n_hidden, n_input)
     discriminator = models.build_discriminator(n_input, n_hidden)
 
     def get_noise(batch_size, n_noise):
         return models.standard_normal_noise(rng, batch_size, n_noise)
 
-    get_noise(10000, n_noise)                   # the notebook's #8 demonstration draw
-    get_noise(batch_size, n_noise)              # and its #9 one (Z), both from rng
     D_optimizer = keras.optimizers.Adam(learning_rate, epsilon=1e-8)
     G_optimizer = keras.optimizers.Adam(learning_rate, epsilon=1e-8)
     train_step = training_steps.make_gan_train_step(generator, discriminator, D_optimizer, G_optimizer,
@@ -115,7 +112,7 @@ def gan_run(seed, mnist, folder: Path):
 
 def cgan_run(seed, mnist, folder: Path):
     """Notebook 2's ``train_cgan("uniform(-1, 1)", seed, sample_dir, checkpoint_dir)``: ``gan_helpers.cgan.build``
-    with the notebook's training step (``training_steps``' copy) and its per-epoch learning-signal watch."""
+    with the notebook's training step (``training_steps``) and its per-epoch learning-signal watch."""
     run, train_step, watch = cgan.build("uniform(-1, 1)", seed, mnist,
                                         checkpoint_dir=folder / "checkpoints" / "cgan",
                                         sample_dir=folder / "samples" / "cgan", fresh=True)

@@ -40,11 +40,15 @@ gan_helpers/              what the notebooks import (this package)
     paths.py              where checkpoints/, samples/ and the checkout are
     atomic.py             atomic file writes (no half-written file after a crash)
     timing.py             the CPU model, durations, the notebook's clock
-    note_tf1.py           reading the note's TF1 re-runs (samples/note-tf1/)
+    results.py            the saved results in results/: where, reading, their provenance record, the verdict line
     errors.py, _quiet.py  one error type; TensorFlow imported without its start-up lines
     __main__.py           the command line: python -m gan_helpers sample ...
-tools/                    what a learner never imports: the handout builder (python -m tools.handout)
-benchmarks/               make bench (speed), the TF1 baselines and the scripts that write saved results
+tools/                    what a learner never imports: the handout builder (python -m tools.handout), the
+                          writers of results/ (ablation, cgan_noise, note_tf1, coverage_2d) and the note's
+                          TF1 code they and make bench run (tf1_gan, tf1_cgan, _baseline)
+benchmarks/               make bench: speed only (tf2_notebooks, bound, profiles, the measured tables)
+results/                  saved results the notebooks read, each with its provenance record (make ablation,
+                          make cgan-noise, make note-tf1, make coverage-2d)
 tests/                    pytest; make test-fast (unit tests) and make test (everything, notebooks by nbval)
 samples/                  the committed run of record's grids and GIFs
 """

@@ -122,3 +122,46 @@ def strip(gif_path, n: int = 6) -> Image.Image:
         out.paste(p, (0, y))
         y += p.height
     return out
+
+
+class Frames:
+    """The one owner of a run's animation files: ``<checkpoint>/frames/NNN.png`` and ``<samples>/training.gif``.
+
+    :meth:`add` draws an epoch's frame (kept in ``frames_dir`` atomically, so a resumed run's GIF shows
+    all its epochs; without ``frames_dir`` only in memory); :meth:`write_gif` writes the GIF beside the grids.
+    """
+
+    def __init__(self, gif_dir, frames_dir=None):
+        self.gif = Path(gif_dir) / GIF_NAME
+        self.frames_dir = None if frames_dir is None else Path(frames_dir)
+        self.frames = {}     # epoch -> frame
+
+    def forget(self):
+        """A run from epoch 0: delete an earlier run's frames and GIF."""
+        old = [self.gif, *(self.frames_dir.glob("[0-9][0-9][0-9].png") if self.frames_dir else [])]
+        for path in old:
+            path.unlink(missing_ok=True)
+        self.frames = {}
+
+    def resume(self, done: int):
+        """Keep the saved frames of the ``done`` epochs a resumed run starts from (an unreadable one is left out)."""
+        self.frames = {}
+        for path in sorted(self.frames_dir.glob("[0-9][0-9][0-9].png")) if self.frames_dir else []:
+            try:
+                if int(path.stem) < done:
+                    with Image.open(path) as frame:
+                        self.frames[int(path.stem)] = frame.copy()
+            except OSError:
+                pass
+
+    def add(self, epoch: int, rows):
+        self.frames[epoch] = frame_image(rows, epoch)
+        if self.frames_dir is not None:
+            with atomic_path(self.frames_dir / f"{epoch:03d}.png") as tmp:
+                self.frames[epoch].save(tmp, format="PNG")
+
+    def write_gif(self, trained: bool):
+        """The GIF of the frames (every 2nd epoch and the last), when this run trained or the GIF is missing."""
+        if self.frames and (trained or not self.gif.exists()):
+            self.gif.parent.mkdir(parents=True, exist_ok=True)
+            write_gif([self.frames[e] for e in shown_epochs(self.frames)], self.gif)

@@ -1,28 +1,25 @@
 """Notebook 2's conditional GAN runs, written once for the notebook, ``make bench`` and ``make cgan-noise``.
 
 - :func:`build`: one run as notebook 2's ``train_cgan`` makes it (seed, models #2-#3, two Adams #8, the
-  noise #4, the sample rows #13 and the learning-signal watch). The notebook passes its own
-  ``make_train_step`` (#9); the tools use ``training_steps.make_cgan_train_step``, its line-for-line copy.
+  noise #4, the sample rows #13 and the learning-signal watch), with the training step the notebook shows
+  (``training_steps.make_cgan_train_step``, #9); ``training.train`` trains it, in the notebook and the tools.
 - :func:`measure`: what the notebook's comparison table shows for a trained run.
 - The comparison's three extra 100-epoch runs (:data:`COMPARISON`) are trained by ``make cgan-noise``
-  (``benchmarks/cgan_noise.py``) and saved in :data:`RESULTS` with their per-epoch history, measures
-  and a 10x10 grid; :func:`load_results` reads them, so the notebook can answer the note's question
-  without training three more models. Each saved file records :func:`fingerprint`, a hash of the code
-  that made it, and a test fails when that code changes without the results being made again.
+  (``tools/cgan_noise.py``) and saved in :data:`RESULTS` (``results/cgan-noise/``) with their per-epoch
+  history, measures and a 10x10 grid; :func:`load_results` reads them, so the notebook can answer the
+  note's question without training three more models. The file carries the provenance record of
+  :mod:`gan_helpers.results` (which code made it, on which CPU and TensorFlow).
 """
 
 from __future__ import annotations
 
-import hashlib
-import inspect
-import json
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from . import classifier, diagnostics, atomic, models, training_steps, paths, runner, timing, training
+from . import atomic, classifier, diagnostics, models, results, runner, timing, training, training_steps
 from ._quiet import import_tensorflow_quietly
 
 tf = import_tensorflow_quietly()
@@ -35,7 +32,7 @@ EPOCHS = 100
 COMPARISON_SEEDS = (42, 7)
 COMPARISON = tuple((noise, seed) for seed in COMPARISON_SEEDS for noise in ("uniform(-1, 1)", "normal(-1, 1)"))
 """The runs notebook 2 compares: the note's text's noise and its code's, two seeds each."""
-RESULTS = paths.PACKAGE_ROOT / "samples" / "cgan-noise" / "results.json"
+RESULTS = results.RESULTS["cgan-noise"].path
 GRID_DIGITS = np.repeat(np.arange(10), 10)      # a 10x10 grid: row d asks for digit d
 
 
@@ -59,11 +56,11 @@ def signal_watch(generator, discriminator, noise_name, mnist, n=500):
 
 def build(noise_name, seed, mnist, make_train_step=note_train_step, *, learning_rate=NOTE["learning_rate"],
           n_hidden=NOTE["n_hidden"], n_noise=NOTE["n_noise"], checkpoint_dir=None, sample_dir=None,
-          fresh=False):
-    """One run of notebook 2: returns ``(run, train_step, watch)``; ``run.fit(train_step, ...)`` trains it."""
+          fresh=False, log=print):
+    """One run of notebook 2: returns ``(run, train_step, watch)``; ``training.train(run, train_step, ...)`` trains
+    it (``watch``, the generator's learning signal after every epoch, is the run's already)."""
     n_class, n_input = NOTE["n_class"], NOTE["n_input"]
-    keras.utils.set_random_seed(seed)
-    rng = tf.random.Generator.from_seed(seed)
+    rng = training.seeded_rng(seed)
     generator = models.build_cgan_generator(n_noise, n_class, n_hidden, n_input)
     discriminator = models.build_cgan_discriminator(n_input, n_class, n_hidden)
     D_optimizer = keras.optimizers.Adam(learning_rate, epsilon=1e-8)
@@ -77,10 +74,12 @@ def build(noise_name, seed, mnist, make_train_step=note_train_step, *, learning_
         # Row 1: the first ten test images; row 2: the generator's images for their labels.
         return [mnist.x_test[:SAMPLE_SIZE], generator([sample_noise, sample_labels], training=False).numpy()]
 
+    watch = signal_watch(generator, discriminator, noise_name, mnist)
     run = runner.Run(models.cgan_settings(n_noise, n_class, n_hidden, n_input, noise=noise_name),
                      generator, discriminator, D_optimizer, G_optimizer, rng,
-                     checkpoint_dir=checkpoint_dir, sample_dir=sample_dir, fresh=fresh, sample_rows=sample_rows)
-    return run, train_step, signal_watch(generator, discriminator, noise_name, mnist)
+                     checkpoint_dir=checkpoint_dir, sample_dir=sample_dir, fresh=fresh, sample_rows=sample_rows,
+                     watch=watch, log=log)
+    return run, train_step, watch
 
 
 def generate(run, digits, seed=0):
@@ -119,18 +118,6 @@ def measure(run, judge, mnist, n_per_digit=1000) -> dict:
 
 # --- the saved comparison runs -------------------------------------------------------------------
 
-MADE_BY = (training_steps.D_loss, training_steps.G_loss, training_steps.make_cgan_train_step, note_train_step, build,
-           signal_watch, generate, probe, measure, models.build_cgan_generator, models.build_cgan_discriminator,
-           models.uniform_noise, models.note_normal_noise, diagnostics.generator_signal,
-           diagnostics._signal_tensors, diagnostics.compiled_signal, training.fit, training.make_chunk_runner)
-
-
-def fingerprint() -> str:
-    """A hash of the source of everything that makes a saved run: change one line and it changes."""
-    text = "\n".join(inspect.getsource(f) for f in MADE_BY) + json.dumps(NOTE, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 def _grid_path(results: Path, noise: str, seed: int) -> Path:
     slug = noise.replace("(", "").replace(")", "").replace(", ", "_").replace("-", "m")   # normal(-1, 1) -> normalm1_1
     return results.parent / f"grid-{slug}-seed{seed}.png"
@@ -164,8 +151,8 @@ def result_entry(run, judge, mnist) -> dict:
             "measured": measure(run, judge, mnist), "grid": generate(run, GRID_DIGITS)}
 
 
-def save_results(entries: dict, path=RESULTS, epochs=EPOCHS, data="") -> Path:
-    """Write ``{(noise, seed): result_entry(...)}`` with the code's fingerprint, the machine and TF version;
+def save_results(entries: dict, record: dict, path=RESULTS, epochs=EPOCHS, data="") -> Path:
+    """Write ``{(noise, seed): result_entry(...)}`` with its provenance ``record`` (:func:`results.record`);
     each run's grid goes beside it as a PNG."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -174,9 +161,7 @@ def save_results(entries: dict, path=RESULTS, epochs=EPOCHS, data="") -> Path:
         with atomic.atomic_path(_grid_path(path, noise, seed)) as tmp:
             _grid_to_png(entry["grid"]).save(tmp, format="PNG")
         runs.append({"noise": noise, "seed": seed, **{k: v for k, v in entry.items() if k != "grid"}})
-    doc = {"fingerprint": fingerprint(), "epochs": epochs, "data": data, "machine": timing.describe(),
-           "tensorflow": tf.__version__, "runs": runs}
-    atomic.write_json_atomic(path, doc)
+    atomic.write_json_atomic(path, results.with_record({"epochs": epochs, "data": data, "runs": runs}, record))
     return path
 
 
@@ -191,13 +176,12 @@ def grid_images(run) -> np.ndarray:
 
 
 def describe_results(facts: dict, own_run=None, own_seed=None, total_epoch=None, data=None, path=RESULTS) -> str:
-    """Where the saved runs come from (data, code, machine), one line per run, and how this notebook's own
-    run compares with the saved run of the same noise and seed: the same code, data, machine and
-    TensorFlow give the same numbers. ``data``: ``mnist.describe()`` of the notebook's data."""
-    same_code = facts["fingerprint"] == fingerprint()
-    lines = [f"read the comparison's runs from {paths.shown(path)}: {facts['epochs']} epochs each on {facts['data']}",
-             "made by " + ("today's code" if same_code else "OLDER code (make cgan-noise makes them again)")
-             + f" on {facts['machine']}, TensorFlow {facts['tensorflow']}"]
+    """Where the saved runs come from (data, and the verdict of their provenance record), one line per run,
+    and how this notebook's own run compares with the saved run of the same noise and seed: the same code,
+    data, CPU and TensorFlow give the same numbers. ``data``: ``mnist.describe()`` of the notebook's data."""
+    record = results.record_of(facts)
+    lines = [f"read the comparison's runs from {results.shown(path)}: {facts['epochs']} epochs each on {facts['data']}"]
+    lines.append(results.verdict("cgan-noise", [path]))
     saved, _ = load_results(path)
     for (noise, seed), r in sorted(saved.items()):
         lines.append(f"  {noise}, seed {seed}: last epoch D loss {r.history['D loss'][-1]:.4g} "
@@ -211,19 +195,19 @@ def describe_results(facts: dict, own_run=None, own_seed=None, total_epoch=None,
         return "\n".join(lines)
     ours = (own_run.history["D loss"][-1], own_run.history["G loss"][-1])
     theirs = (twin.history["D loss"][-1], twin.history["G loss"][-1])
-    here = timing.describe() == facts["machine"] and tf.__version__ == facts["tensorflow"]
+    here = record["cpu"] == timing.cpu_model() and record["tensorflow"] == results.tensorflow_version()
     verdict = ("identical" if ours == theirs else
-               "different: expected on another machine or TensorFlow" if not here else
-               "different on the same machine, data and TensorFlow: unexpected, make cgan-noise again")
+               "different: expected on another CPU or TensorFlow" if not here else
+               "different on the same CPU, data and TensorFlow: unexpected, make cgan-noise again")
     lines.append(f"this notebook's run (uniform(-1, 1), seed {own_seed}): last epoch D loss {ours[0]:.4g} "
                  f"G loss {ours[1]:.4g}; saved: D loss {theirs[0]:.4g} G loss {theirs[1]:.4g} -> {verdict}")
     return "\n".join(lines)
 
 
 def load_results(path=RESULTS) -> tuple[dict, dict]:
-    """``({(noise, seed): SavedRun}, the file's facts)``; the facts name the machine and the fingerprint."""
+    """``({(noise, seed): SavedRun}, the file's facts)``; the facts hold the provenance record."""
     path = Path(path)
-    doc = json.loads(path.read_text())
+    doc = results.load(path)
     runs = {(r["noise"], r["seed"]): SavedRun(r, _png_to_grid(_grid_path(path, r["noise"], r["seed"])))
             for r in doc.pop("runs")}
     return runs, doc

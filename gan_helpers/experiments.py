@@ -1,27 +1,27 @@
 """Notebook 3's experiments: one training step for every model, one "experiment" per setting, the table rows.
 
 Notebook 3 shows this code (``show_source``) and calls it; ``make ablation``
-(``benchmarks/ablation.py``) imports the same functions to train the table's rows, and writes
-each result to ``benchmarks/ablation/{kind}-{row}-seed{seed}.json``, which the notebook reads.
+(``tools/ablation.py``) imports the same functions to train the table's rows, and writes
+each result to ``results/ablation/{kind}-{row}-seed{seed}.json`` with its provenance record
+(:mod:`gan_helpers.results`), which the notebook reads.
 """
 
 from __future__ import annotations
 
-import json
 from functools import partial
 from pathlib import Path
 import numpy as np
 
-from . import classifier, models, timing
+from . import classifier, models, timing, training
+from . import results as _results   # `results` is the argument naming another results folder below
 from ._quiet import import_tensorflow_quietly
 from .errors import GanHelpersError
-from .paths import PACKAGE_ROOT
 from .runner import Run
 
 tf = import_tensorflow_quietly()
 import keras  # noqa: E402
 
-ABLATION_DIR = PACKAGE_ROOT / "benchmarks" / "ablation"
+ABLATION_DIR = _results.RESULTS["ablation"].folder
 ABLATION_EPOCHS = 100      # every table row is a full run, as in the note
 FINAL_SEEDS = (42, 7, 1)   # the final rows are trained with each
 LOO_SEEDS = FINAL_SEEDS     # the leave-one-out rows are trained on the same three seeds
@@ -84,8 +84,7 @@ def run_experiment(settings, seed, mnist, *, total_epoch, batch_size=100, checkp
     ``watch_discriminator``: also record D(x) and D(G(z)) after every epoch in the history
     (:func:`~gan_helpers.diagnostics.discriminator_watch` on test images; the training is unchanged).
     """
-    keras.utils.set_random_seed(seed)
-    rng = tf.random.Generator.from_seed(seed)
+    rng = training.seeded_rng(seed)
     generator, discriminator = models.build_from_settings(settings)
     D_optimizer = keras.optimizers.Adam(settings.get("d_learning_rate", settings["learning_rate"]),
                                         beta_1=settings["beta_1"], epsilon=1e-8)
@@ -239,12 +238,13 @@ def saved_path(kind, name, seed, results=None):
 
 
 def load_row(kind, name, seed, results=None, epochs=ABLATION_EPOCHS):
-    """The saved result of one row, or ``None``; refuses a result made with other settings."""
+    """The saved result of one row, or ``None``; refuses a result whose record names other settings."""
     path = saved_path(kind, name, seed, results)
     if path is None:
         return None
-    row = json.loads(path.read_text())
-    if row["settings"] != all_rows(kind)[name] or row["epochs"] != epochs:
+    row = _results.load(path)
+    made = _results.record_of(row)["settings"]
+    if made["model"] != all_rows(kind)[name] or made["epochs"] != epochs:
         raise GanHelpersError(f"the saved result for {name!r} (seed {seed}) was made with other settings; "
                               f"run: make ablation")
     return row
@@ -319,17 +319,19 @@ def table(kind, real, results=None, epochs=ABLATION_EPOCHS) -> str:
     return "\n".join(lines)
 
 
-def row_result(kind, name, seed, run, quality, epochs=ABLATION_EPOCHS) -> dict:
-    """What ``make ablation`` saves for one row."""
-    import datetime
+def row_settings(kind, name, seed, epochs=ABLATION_EPOCHS) -> dict:
+    """The settings a row's provenance record names: the row, its seed and length, the model's settings."""
+    return {"kind": kind, "row": name, "seed": seed, "epochs": epochs, "model": all_rows(kind)[name]}
 
+
+def row_result(kind, name, seed, run, quality, epochs=ABLATION_EPOCHS) -> dict:
+    """What ``make ablation`` saves for one row (the tool adds the provenance record)."""
     return {"kind": kind, "name": name, "seed": seed, "epochs": epochs, "settings": run.settings,
             "quality": quality,
             "steps/s": run.history.steps / run.history.seconds if run.history.steps else None,
             "seconds": run.history.seconds,
             "last epoch": {k: v[-1] for k, v in run.history.items()},
-            "machine": timing.describe(), "tensorflow": tf.__version__,
-            "date": datetime.date.today().isoformat()}
+            "machine": timing.describe()}
 
 
 
@@ -353,15 +355,16 @@ def compare_with_row(kind, quality, seed, results=None, epochs=ABLATION_EPOCHS) 
         spread = max((abs(r["quality"][k] - row["quality"][k]) for r in others), default=float("nan"))
         lines.append(f"{k:12s}{quality[k]:>10.4f}{row['quality'][k]:>10.4f}{quality[k] - row['quality'][k]:>+10.4f}"
                      f"{spread:>17.4f}")
-    here = (timing.describe(), tf.__version__)
-    there = (row.get("machine"), row.get("tensorflow"))
+    made = _results.record_of(row)
+    here = (timing.cpu_model(), _results.tensorflow_version())
+    there = (made["cpu"], made["tensorflow"])
     if all(quality[k] == row["quality"][k] for k in keys):
-        verdict = "identical to the table's row: same code, seed, machine and TensorFlow"
+        verdict = "identical to the table's row: same code, seed, CPU and TensorFlow"
     elif here != there:
         verdict = (f"differs from the table's row, as expected here: the table was made on {there[0]} with "
                    f"TensorFlow {there[1]}, this run on {here[0]} with TensorFlow {here[1]}; compare 'diff' "
                    f"with 'seeds differ by'")
     else:
-        verdict = ("differs from the table's row on the same machine and TensorFlow: unexpected; was the "
+        verdict = ("differs from the table's row on the same CPU and TensorFlow: unexpected; was the "
                    "code or a setting changed since `make ablation`?")
     return "\n".join(lines + [verdict])

@@ -171,3 +171,20 @@ def images_to_png(rows, scale=3, gap=2) -> bytes:
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     return buf.getvalue()
+
+
+class SampleGrids:
+    """The one owner of a run's sample grids, ``samples/<name>/000.png, 009.png, ..., 099.png`` (the note's #13)."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+
+    def forget(self):
+        """A run from epoch 0: delete an earlier run's grids."""
+        for path in self.folder.glob("[0-9][0-9][0-9].png"):
+            path.unlink(missing_ok=True)
+
+    def save(self, epoch: int, rows):
+        """Save ``rows`` as this epoch's grid if it is a sample epoch (0, 9, 19, ...)."""
+        if is_sample_epoch(epoch):
+            save_grid(rows, sample_path(self.folder, epoch))

@@ -1,32 +1,31 @@
-"""One training run: what every notebook does around its training step, written once.
+"""One training run's bookkeeping, around the loop of :func:`gan_helpers.training.train`.
 
-A :class:`Run` holds the two models, their optimisers and the random generator, and
-around ``training.fit`` it does the rest:
+A :class:`Run` holds the two models, their optimisers and the random generator. The loop calls it
+three times, each a small named call:
 
-- resume: load the latest checkpoint of ``checkpoint_dir`` (if any) and train only the missing epochs;
-- after each epoch: save the sample grid at epoch 0, 9, 19, ... (the note's step #13) and a frame of the
-  training animation, both drawn by the averaged generator when there is one (EMA); save a checkpoint when
-  :data:`CHECKPOINT_SECONDS` have passed since the last one, and after the last epoch (so a kill loses at
-  most that much training, or the one epoch that was running);
-- at the end, write all the epochs' frames to ``training.gif`` beside the grids (:mod:`gan_helpers.animation`);
-- at the end, if the generator's optimiser keeps a moving average of its weights (EMA, notebook 3),
-  give the generator the averaged weights (and save them, if this run trained).
+- :meth:`Run.epochs`: resume. Load the latest checkpoint of ``checkpoint_dir`` (if any) and return the
+  epochs still to train; a run from epoch 0 deletes an earlier run's grids, frames and GIF.
+- :meth:`Run.end_epoch`: after each epoch, the note's epoch line, the history (losses and what ``watch``
+  measures), the sample grid at epochs 0, 9, 19, ... (the note's #13) and a frame of the training GIF, both
+  drawn by the averaged generator when there is one (EMA), and a checkpoint when :data:`CHECKPOINT_SECONDS`
+  have passed since the last one or after the last epoch (a kill loses at most that much training).
+- :meth:`Run.finish`: the GIF; an EMA run's generator gets the averaged weights (saved if this run trained).
 
-A checkpoint never goes backwards: a run that trains nothing saves nothing, and a folder that
-already holds more epochs than asked is reported and left as it is.
+Each kind of file has one owner: :class:`~gan_helpers.checkpoints.TrainingCheckpoint` (the checkpoint
+folder, ``history.json``, ``training.log``), :class:`~gan_helpers.plotting.SampleGrids` (``NNN.png``) and
+:class:`~gan_helpers.animation.Frames` (``frames/`` and ``training.gif``). A checkpoint never goes backwards:
+a run that trains nothing saves nothing, and a folder that already holds more epochs than asked is
+reported and left as it is.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from pathlib import Path
-
-from PIL import Image
 
 from . import animation, paths, plotting, training
 from .checkpoints import LOG_FILE, TrainingCheckpoint
-from .atomic import atomic_path
+from .progress import progress_bar
 
 CHECKPOINT_SECONDS = 10.0
 """A checkpoint at most this often (and after the last epoch). Saving one costs about 20 ms here, 5 % of
@@ -54,105 +53,117 @@ def averaged_weights(generator, G_optimizer):
 class Run:
     """A training run of ``generator`` and ``discriminator`` with checkpoints and sample grids.
 
-    ``checkpoint_dir``: save there (after the last epoch, and during training once :data:`CHECKPOINT_SECONDS`
-    have passed since the last save) and resume from there (``None``: no checkpoints).
-    ``sample_dir`` and ``sample_rows``: at the sample epochs, ``sample_rows()`` (a list of image
-    rows, drawn by the averaged generator if ``G_optimizer`` keeps an EMA: :func:`averaged_weights`) is saved as ``sample_dir/NNN.png`` (without ``sample_dir``, no grids), and every epoch's rows are a
-    frame of ``sample_dir/training.gif`` (which shows every 2nd epoch and the last). The frames are kept in ``checkpoint_dir/frames/NNN.png``, so that
-    a resumed run's GIF shows all its epochs. ``fresh=True`` deletes the checkpoint folder first.
+    ``checkpoint_dir``: save there and resume from there (``None``: no checkpoints); ``fresh=True`` deletes
+    it first. ``sample_dir`` and ``sample_rows``: ``sample_rows()`` (a list of image rows) is saved as
+    ``sample_dir/NNN.png`` at the sample epochs and drawn as every epoch's frame of ``sample_dir/training.gif``.
+    ``watch``: a function called after every epoch that returns ``{name: number}``; each number joins
+    ``history[name]`` (and is saved with the checkpoint). ``log``: where the epoch lines go (``None``: nowhere).
     """
 
     def __init__(self, settings, generator, discriminator, D_optimizer, G_optimizer, rng, *,
-                 checkpoint_dir=None, sample_dir=None, sample_rows=None, fresh=False):
+                 checkpoint_dir=None, sample_dir=None, sample_rows=None, fresh=False, watch=None, log=print,
+                 desc="training"):
         if sample_dir is not None and sample_rows is None:
             raise ValueError("sample_dir needs sample_rows: the function that returns the rows to save")
         self.settings = dict(settings)
         self.generator, self.discriminator = generator, discriminator
         self.D_optimizer, self.G_optimizer = D_optimizer, G_optimizer
         self.rng = rng
-        self.sample_dir = None if sample_dir is None else Path(sample_dir)
-        self.sample_rows = sample_rows
+        self.sample_rows, self.watch, self.log, self.desc = sample_rows, watch, log, desc
         self.checkpoint = None if checkpoint_dir is None else TrainingCheckpoint(
             checkpoint_dir, settings, generator=generator, discriminator=discriminator,
             D_optimizer=D_optimizer, G_optimizer=G_optimizer, rng=rng, fresh=fresh)
+        self.grids = None if sample_dir is None else plotting.SampleGrids(sample_dir)
+        self.frames = None if sample_dir is None else animation.Frames(
+            sample_dir, None if self.checkpoint is None else self.checkpoint.directory / animation.FRAMES_DIR)
         self.history = training.History({"D loss": [], "G loss": []})
-        self.frames = {}     # epoch -> frame of the animation
-        self.frames_dir = None if self.checkpoint is None else self.checkpoint.directory / animation.FRAMES_DIR
 
-    def fit(self, train_step, arrays, *, total_epoch, batch_size, log=print, desc="training", watch=None,
-            **fit_options):
-        """Train until ``total_epoch`` epochs are done (resuming if a checkpoint holds some); return the history.
+    @property
+    def sample_dir(self):
+        return None if self.grids is None else self.grids.folder
 
-        ``history.steps`` and ``history.seconds`` are the steps trained and the time taken by this call.
-        ``watch``: a function called after every epoch that returns ``{name: number}``; each number is
-        added to ``history[name]`` (and saved with the checkpoint), to follow more than the losses.
+    def fit(self, train_step, arrays, *, total_epoch, batch_size, fast=False, **options):
+        """Train with :func:`~gan_helpers.training.train` (``fast=True``: :func:`~gan_helpers.training.train_fast`).
+
+        ``options``: ``watch``, ``log`` or ``desc`` for this run (see the class), or ``train_fast``'s options.
         """
+        for name in ("watch", "log", "desc"):
+            if name in options:
+                setattr(self, name, options.pop(name))
+        loop = training.train_fast if fast else training.train
+        return loop(self, train_step, arrays, total_epoch=total_epoch, batch_size=batch_size, **options)
+
+    def epochs(self, total_epoch, steps_per_epoch) -> range:
+        """Resume: the epochs still to train, ``range(done, total_epoch)`` (``done``: what the checkpoint holds)."""
         done, history = self.checkpoint.restore() if self.checkpoint else (0, {})
-        if done == 0 and self.sample_dir is not None:
-            self._forget_earlier_run()
-        self.frames = self._saved_frames(done)
-        last_save = time.monotonic()
+        if self.frames is not None:
+            if done == 0:
+                self.grids.forget()
+                self.frames.forget()
+            else:
+                self.frames.resume(done)
+        self.history = _history_so_far(history, done)
+        self.total_epoch, self.start_epoch, self.steps_per_epoch = total_epoch, done, steps_per_epoch
+        if done > total_epoch:
+            print(f"the checkpoint already holds {done} epochs, more than the {total_epoch} asked: nothing to "
+                  f"train, nothing saved (fresh=True trains {total_epoch} epochs from epoch 0)")
+        elif done == total_epoch > 0:
+            print(f"the checkpoint already holds {done} epochs (total_epoch={total_epoch}): nothing to train; "
+                  f"fresh=True trains again from epoch 0")
+        elif done:
+            print(f"resuming after epoch {done - 1:04d} ({done} of {total_epoch} epochs done)")
+        if self.log and any(not training.is_logged_epoch(e, done, total_epoch) for e in range(done, total_epoch)):
+            full_log = "" if self.checkpoint is None else f"; every epoch in {paths.shown(self.checkpoint.directory / LOG_FILE)}"
+            self.log(f"(one line for epoch {done}, every 10th epoch and the last{full_log})")
+        self._bar = progress_bar(total_epoch * steps_per_epoch, desc=self.desc,
+                                 initial=min(done, total_epoch) * steps_per_epoch)
+        self._last_save = time.monotonic()
+        return range(done, total_epoch)
 
-        def on_epoch_end(epoch, loss_D, loss_G, history):
-            nonlocal last_save
-            if watch is not None:
-                for name, value in watch().items():
-                    column = history.setdefault(name, [])
-                    column.extend([float("nan")] * (epoch - len(column)))   # epochs before it was watched
-                    column.append(float(value))
-            if self.sample_dir is not None:
-                with averaged_weights(self.generator, self.G_optimizer):   # what the run's result will draw
-                    rows = self.sample_rows()
-                if plotting.is_sample_epoch(epoch):
-                    plotting.save_grid(rows, plotting.sample_path(self.sample_dir, epoch))
-                self._add_frame(epoch, rows)
-            if self.checkpoint is not None and (epoch + 1 == total_epoch
-                                                or time.monotonic() - last_save >= CHECKPOINT_SECONDS):
-                self.checkpoint.save(epoch + 1, history)     # epoch + 1 epochs are done
-                last_save = time.monotonic()
+    def end_epoch(self, epoch, loss_D, loss_G):
+        """After an epoch: the epoch line, the history, the grid and frame, a checkpoint when one is due."""
+        history = self.history
+        history["D loss"].append(loss_D)
+        history["G loss"].append(loss_G)
+        if self.log and training.is_logged_epoch(epoch, self.start_epoch, self.total_epoch):
+            self.log(training.epoch_line(epoch, loss_D, loss_G))
+        if self.watch is not None:
+            for name, value in self.watch().items():
+                column = history.setdefault(name, [])
+                column.extend([float("nan")] * (epoch - len(column)))   # epochs before it was watched
+                column.append(float(value))
+        if self.grids is not None:
+            with averaged_weights(self.generator, self.G_optimizer):   # what the run's result will draw
+                rows = self.sample_rows()
+            self.grids.save(epoch, rows)
+            self.frames.add(epoch, rows)
+        if self.checkpoint is not None and (epoch + 1 == self.total_epoch
+                                            or time.monotonic() - self._last_save >= CHECKPOINT_SECONDS):
+            self.checkpoint.save(epoch + 1, history)     # epoch + 1 epochs are done
+            self._last_save = time.monotonic()
+        self._bar.update(self.steps_per_epoch)
 
-        self.history = training.fit(train_step, arrays, total_epoch=total_epoch, batch_size=batch_size,
-                                    rng=self.rng, on_epoch_end=on_epoch_end, start_epoch=done,
-                                    history=history, log=log, desc=desc,
-                                    full_log=None if self.checkpoint is None else paths.shown(self.checkpoint.directory / LOG_FILE),
-                                    **fit_options)
+    def finish(self) -> training.History:
+        """After the last epoch: the GIF, an EMA run's averaged weights; returns the history."""
+        self._bar.close()
+        self.history.seconds = self._bar.format_dict["elapsed"]
+        self.history.steps = max(0, self.total_epoch - self.start_epoch) * self.steps_per_epoch
         if getattr(self.G_optimizer, "use_ema", False):
             # From here on the generator holds the moving average of its weights (notebook 3).
             # Setting the weights to the average twice changes nothing, so a resumed run that
             # trained nothing may do it too; but only a run that trained saves.
             self.G_optimizer.finalize_variable_values(self.generator.trainable_variables)
             if self.history.steps and self.checkpoint is not None:
-                self.checkpoint.save(total_epoch, self.history)
-        if self.sample_dir is not None and self.frames:
-            gif = self.sample_dir / animation.GIF_NAME
-            if self.history.steps or not gif.exists():       # trained, or the GIF was deleted
-                self.sample_dir.mkdir(parents=True, exist_ok=True)
-                animation.write_gif([self.frames[e] for e in animation.shown_epochs(self.frames)], gif)
+                self.checkpoint.save(self.total_epoch, self.history)
+        if self.frames is not None:
+            self.frames.write_gif(trained=bool(self.history.steps))
         return self.history
 
-    def _forget_earlier_run(self):
-        """Training from epoch 0: delete the grids, frames and GIF of an earlier run."""
-        old = [*self.sample_dir.glob("[0-9][0-9][0-9].png"), self.sample_dir / animation.GIF_NAME]
-        if self.frames_dir is not None:
-            old += self.frames_dir.glob("[0-9][0-9][0-9].png")
-        for path in old:
-            path.unlink(missing_ok=True)
 
-    def _saved_frames(self, done):
-        """The frames of the ``done`` epochs a resumed run starts from (an unreadable one is left out)."""
-        frames = {}
-        if self.sample_dir is not None and self.frames_dir is not None:
-            for path in sorted(self.frames_dir.glob("[0-9][0-9][0-9].png")):
-                try:
-                    if int(path.stem) < done:
-                        with Image.open(path) as frame:
-                            frames[int(path.stem)] = frame.copy()
-                except OSError:
-                    pass
-        return frames
-
-    def _add_frame(self, epoch, rows):
-        self.frames[epoch] = animation.frame_image(rows, epoch)
-        if self.frames_dir is not None:      # kept for a resumed run (atomically: a kill leaves no half frame)
-            with atomic_path(self.frames_dir / f"{epoch:03d}.png") as tmp:
-                self.frames[epoch].save(tmp, format="PNG")
+def _history_so_far(history, start_epoch) -> training.History:
+    """The first ``start_epoch`` entries of each column; epochs whose values were lost are NaN (gaps in a plot)."""
+    so_far = training.History()
+    for key in ["D loss", "G loss"] + [k for k in (history or {}) if k not in ("D loss", "G loss")]:
+        kept = list((history or {}).get(key, []))[:start_epoch]
+        so_far[key] = [float("nan")] * (start_epoch - len(kept)) + kept
+    return so_far

@@ -1,10 +1,9 @@
-"""The training steps of notebooks 1 and 2, for the tools that time them (``make bench``).
+"""The training steps of notebooks 1 and 2, defined once: the notebooks show them, ``make bench`` times them.
 
-Notebooks 1 and 2 write their losses and their training step in cells: that is what the note
-teaches, and a learner reads and edits it there. ``make bench`` must time that same code without
-running notebook cells, so this file holds a copy; ``tests/test_note_steps.py`` fails when a
-notebook's cell and this copy differ by one line. The notebooks read their models, optimisers and
-sizes from the notebook's variables; here they are the factories' arguments.
+Notebook 1 shows its losses (#10), its ``train_step`` (#12) and the ``watch`` it reads after every epoch
+from here (``show_source``); notebook 2 its losses and ``train_step`` (#6, #7, #9). The code a learner reads
+is the code that runs, and the tools that time or re-run the notebooks (``make bench``, ``make cgan-noise``)
+import the same functions. The notebooks' variables (models, optimisers, sizes) are the factories' arguments.
 """
 
 from __future__ import annotations

@@ -12,8 +12,9 @@ import pytest
 
 from conftest import ROOT, real_mnist_path
 from gan_helpers import experiments
+from gan_helpers import results as gan_results
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tools"))
 import ablation  # noqa: E402
 
 NB3 = ROOT / "notebooks" / "03_going_further.ipynb"
@@ -78,7 +79,7 @@ def test_leave_one_out_undoes_each_kept_change_and_keeps_every_other():
 
 
 def _ablation(*args, **env):
-    return subprocess.run([sys.executable, str(ROOT / "benchmarks" / "ablation.py"), *args],
+    return subprocess.run([sys.executable, str(ROOT / "tools" / "ablation.py"), *args],
                           capture_output=True, text=True, env=dict(os.environ, **env))
 
 
@@ -86,9 +87,13 @@ def test_gan_epochs_is_refused_and_short_rows_never_go_into_the_table():
     done = _ablation("--list", GAN_EPOCHS="5")
     assert done.returncode == 2 and done.stderr.strip() == \
         "ablation: every table row trains the full 100 epochs; unset GAN_EPOCHS"
+    before = {p.name: p.stat().st_mtime_ns for p in experiments.ABLATION_DIR.iterdir()}
     short = _ablation("--epochs", "3", GAN_EPOCHS="")
-    assert short.returncode == 2 and "--results DIR" in short.stderr
-    assert "\n" not in short.stderr.strip()
+    assert short.returncode == 2 and short.stderr.strip() == (
+        "ablation: a trial run (3 epochs, not 100) is not written into results/ablation/; write it elsewhere with --out")
+    other_seed = _ablation("--seeds", "3", GAN_EPOCHS="")
+    assert other_seed.returncode == 2 and "a trial run (seeds 3, not the table's (42, 7, 1))" in other_seed.stderr
+    assert {p.name: p.stat().st_mtime_ns for p in experiments.ABLATION_DIR.iterdir()} == before
 
 
 @pytest.mark.parametrize("kind", ["gan", "cgan"])
@@ -96,6 +101,8 @@ def test_committed_table_has_every_row_from_a_full_run(nb, kind):
     text = _outputs(nb, f'print(experiments.table("{kind}"')
     assert "not run yet" not in text, "every row of the table has a result (make ablation)"
     lines = text.strip().splitlines()
+    if kind == "gan":                                    # the verdict line before the first table
+        assert lines.pop(0).startswith("results/ablation (")
     assert lines[2].startswith("real test images")
     for name in experiments.all_rows(kind):
         for seed in experiments.row_seeds(kind, name):
@@ -130,12 +137,15 @@ def test_a_row_made_by_the_tool_is_what_its_generator_measures(tmp_path, classif
 
     results, kept = tmp_path / "results", tmp_path / "checkpoints"
     row = "+ LeakyReLU(0.2)"
-    done = _ablation("--only", f"gan:{row}", "--epochs", "1", "--results", str(results),
+    done = _ablation("--only", f"gan:{row}", "--epochs", "1", "--out", str(results),
                      "--checkpoints", str(kept), MNIST_NPZ=real_mnist_path(), GAN_EPOCHS="",
                      GAN_PROJECT_ROOT=str(classifier_dir.parent.parent))
     assert done.returncode == 0, done.stderr[-2000:]
     saved = experiments.load_row("gan", row, 42, results, epochs=1)
     assert saved["settings"] == experiments.GAN_ROWS[row] and saved["steps/s"] > 0
+    record = saved["provenance"]
+    assert record["settings"] == experiments.row_settings("gan", row, 42, epochs=1)
+    assert record["code"] == gan_results.fingerprint(ablation.CODE_OF) and record["code of"] == list(ablation.CODE_OF)
 
     mnist = load_mnist()
     judge, _ = classifier.load_or_train_classifier(mnist, classifier_dir)
@@ -160,7 +170,7 @@ def test_compare_with_row_says_what_a_difference_means(tmp_path):
         shutil.copy(experiments.row_path("gan", name, seed), experiments.row_path("gan", name, seed, tmp_path))
     path = experiments.row_path("gan", name, 42, tmp_path)
     row = json.loads(path.read_text())
-    row["machine"], row["tensorflow"] = timing.describe(), experiments.tf.__version__
+    row["provenance"].update(cpu=timing.cpu_model(), tensorflow=gan_results.tensorflow_version())
     path.write_text(json.dumps(row))
     quality = dict(row["quality"])
 
@@ -177,7 +187,7 @@ def test_compare_with_row_says_what_a_difference_means(tmp_path):
     assert "unexpected" in unexpected.splitlines()[-1]
     assert "-0.0800" in [line for line in unexpected.splitlines() if line.startswith("score ")][0]
 
-    row["machine"] = "2 CPU(s), another CPU"
+    row["provenance"]["cpu"] = "another CPU"
     path.write_text(json.dumps(row))
     elsewhere = experiments.compare_with_row("gan", moved, 42, results=tmp_path)
     assert "as expected here" in elsewhere and "another CPU" in elsewhere

@@ -1,6 +1,6 @@
 """benchmarks/ (issues 7 and 12): what a user of ``make bench`` relies on.
 
-- the TF1 baselines train with the note's objectives, and ``_baseline`` loads no Keras;
+- the TF1 baselines (tools/tf1_*.py) train with the note's objectives, and ``tools/_baseline`` loads no Keras;
 - ``tf2_notebooks.py`` really trains notebook 1's and 2's run, writes the checkpoints and sample
   grids a learner pays for, and reports steps, times and losses that agree with each other;
 - bench.py's arithmetic, table, NaN cell and compute-bound note, on crafted input, and its wiring
@@ -24,6 +24,7 @@ from PIL import Image
 from conftest import ROOT, real_mnist_path
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tools"))   # the TF1 baselines and _baseline
 
 import _baseline  # noqa: E402
 import bench  # noqa: E402
@@ -33,7 +34,7 @@ TINY_TRAIN = 500  # 5 batches of 100 per epoch
 STEPS = 60
 TRAIN_BOTH = f"""
 import json, sys
-sys.path.insert(0, {str(ROOT / "benchmarks")!r})
+sys.path.insert(0, {str(ROOT / "tools")!r})
 import _baseline, tf1_gan, tf1_cgan
 import tensorflow as tf
 _baseline.main("tf1_gan", tf1_gan.run, argv=["--short", "10", "--long", "200", "--warmup", "2"])
@@ -72,7 +73,7 @@ def tiny_npz(tmp_path_factory):
 
 def test_importing_baseline_plumbing_loads_no_keras():
     """The TF1 scripts import _baseline before tf.disable_eager_execution(): it must not set up Keras."""
-    code = (f"import json, sys; sys.path.insert(0, {str(ROOT / 'benchmarks')!r}); import _baseline; "
+    code = (f"import json, sys; sys.path.insert(0, {str(ROOT / 'tools')!r}); import _baseline; "
             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('keras', 'tensorflow'))))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -317,7 +318,7 @@ def test_bench_runs_the_bound_once_per_model_and_shows_it_beside_ours(tmp_path, 
     """bench.main with every script's record faked: where the bound goes, and a failed bound fails the bench."""
     calls = []
 
-    def fake_run_script(script, *args):
+    def fake_run_script(script, *args, folder=bench.HERE):
         calls.append((script, *map(str, args)))
         process = {"peak_rss": 600 * 2**20, "seconds": 1.0, "returncode": 0, "command": script}
         if script == "bound.py":

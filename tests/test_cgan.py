@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from gan_helpers import cgan, classifier, timing
+from gan_helpers import cgan, classifier, results, timing
 from gan_helpers.data import Mnist, one_hot
 
-SCRIPT = ROOT / "benchmarks" / "cgan_noise.py"
+SCRIPT = ROOT / "tools" / "cgan_noise.py"
+CODE_OF = ("gan_helpers.cgan.build", "gan_helpers.cgan.measure")   # a record for the tests' own files
 
 
 def small_mnist(n_train=300, n_test=2000, seed=0):
@@ -48,34 +49,29 @@ def test_saved_results_round_trip(tmp_path):
     judge = classifier.build_classifier()
     entries = {key: cgan.result_entry(trained(*key, mnist), judge, mnist)
                for key in [("uniform(-1, 1)", 1), ("normal(-1, 1)", 1)]}
-    path = cgan.save_results(entries, tmp_path / "results.json", epochs=2, data="test")
+    record = results.record(CODE_OF, {"epochs": 2}, data="test")
+    path = cgan.save_results(entries, record, tmp_path / "results.json", epochs=2, data="test")
     runs, facts = cgan.load_results(path)
     assert set(runs) == set(entries) and facts["epochs"] == 2
-    assert facts["fingerprint"] == cgan.fingerprint() and facts["machine"] == timing.describe()
+    assert facts["provenance"] == record and record["cpu"] == timing.cpu_model()
     for key, entry in entries.items():
         saved = runs[key]
         assert saved.history == entry["history"] and saved.settings == entry["settings"]
         assert saved.measured == json.loads(json.dumps(entry["measured"]))
         assert cgan.measured(saved, judge, mnist) is saved.measured      # no model needed
         np.testing.assert_allclose(cgan.grid_images(saved), entry["grid"], atol=0.5 / 255 + 1e-6)
-    assert "today's code" in cgan.describe_results(facts, path=path)
-
-
-def test_the_fingerprint_follows_the_code(monkeypatch):
-    before = cgan.fingerprint()
-    assert cgan.fingerprint() == before
-    monkeypatch.setattr(cgan, "MADE_BY", cgan.MADE_BY[:-1])     # one function fewer (= changed code)
-    assert cgan.fingerprint() != before
-    monkeypatch.undo()
-    monkeypatch.setitem(cgan.NOTE, "learning_rate", 0.0002)
-    assert cgan.fingerprint() != before
+    assert "made by the same code as today, on this CPU" in cgan.describe_results(facts, path=path)
 
 
 def test_the_committed_comparison_is_made_by_todays_code():
-    """samples/cgan-noise/ holds the four 100-epoch runs notebook 2 reads; a change to the code that makes
-    them (training step, models, noise, watch, measures) fails here until `make cgan-noise` runs again."""
+    """results/cgan-noise/ holds the four 100-epoch runs notebook 2 reads; a change to the code that makes
+    them (training step, models, noise, watch, loop, measures) fails here until `make cgan-noise` runs again."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import cgan_noise
+
     runs, facts = cgan.load_results()
-    assert facts["fingerprint"] == cgan.fingerprint(), "the code changed: run make cgan-noise and commit"
+    assert facts["provenance"]["code of"] == list(cgan_noise.CODE_OF), "the tool names other code than the file"
+    assert results.code_status(facts["provenance"]) == "same", "the code changed: run make cgan-noise and commit"
     assert sorted(runs) == sorted(cgan.COMPARISON) and facts["epochs"] == cgan.EPOCHS == 100
     assert "14,106 training images" in facts["data"] or "60,000 training images" in facts["data"]
     for (noise, seed), saved in runs.items():
@@ -90,17 +86,21 @@ def test_notebook_2_shows_its_own_run_identical_to_the_saved_one():
     TensorFlow: the committed notebook must say so (and the comparison must be read, not trained)."""
     nb = nbformat.read(ROOT / "notebooks" / "02_conditional_gan.ipynb", as_version=4)
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    assert "made by today's code" in text
+    assert "results/cgan-noise: made by the same code as today" in text
     assert re.search(r"this notebook's run \(uniform\(-1, 1\), seed 42\).* -> identical", text)
 
 
 def test_the_tool_refuses_short_runs_into_the_notebooks_file_and_gan_epochs():
     env = {**os.environ, "GAN_EPOCHS": "5"}
+    before = {p.name: p.stat().st_mtime_ns for p in cgan.RESULTS.parent.iterdir()}
     refused = subprocess.run([sys.executable, str(SCRIPT)], env=env, capture_output=True, text=True)
     assert refused.returncode == 2 and "unset GAN_EPOCHS" in refused.stderr
     env.pop("GAN_EPOCHS")
     short = subprocess.run([sys.executable, str(SCRIPT), "--epochs", "3"], env=env, capture_output=True, text=True)
-    assert short.returncode == 2 and "--out" in short.stderr.splitlines()[-1]
+    assert short.returncode == 2 and short.stderr.strip() == (
+        "cgan-noise: a trial run (3 epochs, not 100) is not written into results/cgan-noise/; "
+        "write it elsewhere with --out")
+    assert {p.name: p.stat().st_mtime_ns for p in cgan.RESULTS.parent.iterdir()} == before
 
 
 @pytest.mark.slow
@@ -117,7 +117,8 @@ def test_a_saved_run_is_what_the_code_trains_today(tmp_path):
     run, train_step, watch = cgan.build(*key, mnist)
     run.fit(train_step, [mnist.x_train, mnist.y_train], total_epoch=facts["epochs"], batch_size=100,
             watch=watch, log=None)
-    if facts["machine"] == timing.describe() and facts["tensorflow"] == cgan.tf.__version__:
+    record = facts["provenance"]
+    if record["cpu"] == timing.cpu_model() and record["tensorflow"] == cgan.tf.__version__:
         assert run.history["D loss"] == runs[key].history["D loss"]
         assert run.history["G loss"] == runs[key].history["G loss"]
     else:
@@ -134,8 +135,8 @@ def test_the_own_run_is_compared_only_on_the_same_data_and_length(tmp_path):
     judge = classifier.build_classifier()
     key = ("uniform(-1, 1)", 1)
     run = trained(*key, mnist)
-    path = cgan.save_results({key: cgan.result_entry(run, judge, mnist)}, tmp_path / "results.json",
-                             epochs=2, data=mnist.describe())
+    path = cgan.save_results({key: cgan.result_entry(run, judge, mnist)}, results.record(CODE_OF, {"epochs": 2}),
+                             tmp_path / "results.json", epochs=2, data=mnist.describe())
     _, facts = cgan.load_results(path)
     same = cgan.describe_results(facts, run, 1, 2, mnist.describe(), path=path)
     assert same.splitlines()[-1].endswith("-> identical")

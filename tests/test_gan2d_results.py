@@ -1,4 +1,4 @@
-"""benchmarks/gan2d/coverage.json, the table notebook 00 reads: made by today's code, whole, and self-consistent.
+"""results/coverage-2d/coverage.json, the table notebook 00 reads: made by today's settings, whole, and self-consistent.
 
 A change to ``gan2d.COVERAGE_ROWS`` (or the seeds, steps, data sets) without ``make coverage-2d`` leaves
 the notebook printing a table of settings that no longer exist; these tests fail then.
@@ -10,12 +10,13 @@ import sys
 import pytest
 
 from conftest import ROOT
+from gan_helpers import results as saved
 from gan_helpers.lab2d import gan2d
 
 
 @pytest.fixture(scope="module")
 def results():
-    return gan2d.load_coverage()
+    return saved.load("coverage-2d")
 
 
 def test_the_saved_comparison_has_the_rows_seeds_and_steps_of_the_code(results):
@@ -24,7 +25,10 @@ def test_the_saved_comparison_has_the_rows_seeds_and_steps_of_the_code(results):
     assert results["steps"] == gan2d.COVERAGE_STEPS and results["every"] == gan2d.COVERAGE_EVERY
     expected = {f"{d}|{r}|{s}" for d in gan2d.COVERAGE_DATA for r in gan2d.COVERAGE_ROWS for s in gan2d.COVERAGE_SEEDS}
     assert set(results["runs"]) == expected
-    assert results["cpu"] and results["tensorflow"], "a figure without its machine is not comparable"
+    record = saved.record_of(results)
+    assert record["cpu"] and record["tensorflow"], "a figure without its machine is not comparable"
+    assert {k: record["settings"][k] for k in ("steps", "every", "seeds", "rows")} == {
+        k: results[k] for k in ("steps", "every", "seeds", "rows")}
 
 
 def test_every_run_is_traced_to_its_end_and_the_final_numbers_are_the_last_trace_point(results):
@@ -50,16 +54,22 @@ def test_the_table_shows_each_seed_and_the_mean(results):
 
 
 def test_trials_cannot_overwrite_the_saved_comparison(tmp_path):
-    script = ROOT / "benchmarks" / "gan2d_coverage.py"
+    script = ROOT / "tools" / "coverage_2d.py"
+    before = saved.RESULTS["coverage-2d"].path.stat().st_mtime_ns
     refused = subprocess.run([sys.executable, str(script), "--steps", "200"], capture_output=True, text=True)
-    assert refused.returncode == 2 and "write trials elsewhere with --out" in refused.stderr
-    assert len(refused.stderr.strip().splitlines()) <= 3   # argparse's usage line + the one-line reason
+    assert refused.returncode == 2 and refused.stderr.strip() == (
+        "coverage-2d: a trial run (200 steps, not 5000) is not written into results/coverage-2d/; "
+        "write it elsewhere with --out")
+    assert saved.RESULTS["coverage-2d"].path.stat().st_mtime_ns == before
 
 
-def test_a_missing_comparison_names_the_command_that_makes_it(tmp_path):
-    with pytest.raises(gan2d.Gan2dError) as info:
-        gan2d.load_coverage(tmp_path / "coverage.json")
-    assert "make coverage-2d" in str(info.value) and "\n" not in str(info.value)
+def test_a_missing_comparison_names_the_command_that_makes_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(saved, "RESULTS_DIR", tmp_path)
+    monkeypatch.setitem(saved.RESULTS, "coverage-2d", saved.Result("coverage-2d", "coverage.json", "", 6))
+    missing = saved.RESULTS["coverage-2d"].path
+    with pytest.raises(saved.ResultsError) as info:
+        saved.load(missing)
+    assert "does not exist: run `make coverage-2d`" in str(info.value) and "\n" not in str(info.value)
 
 
 def test_the_animation_notebook_00_shows_is_the_one_its_run_wrote():

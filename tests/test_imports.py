@@ -43,6 +43,7 @@ def test_light_modules_do_not_import_tensorflow_or_keras():
     proc = _python("""
         import json, sys
         import gan_helpers, gan_helpers.errors, gan_helpers.config, gan_helpers.paths, gan_helpers.atomic
+        import gan_helpers.results
         import gan_helpers.animation
         import gan_helpers.__main__
         print(json.dumps(sorted(m for m in ("tensorflow", "keras") if m in sys.modules)))

@@ -1,16 +1,16 @@
-"""make note-tf1 (benchmarks/note_tf1.py, gan_helpers/note_tf1.py): the note's own TF1 code's grids and scores.
+"""make note-tf1 (tools/note_tf1.py, read by gan_helpers.results): the note's own TF1 code's grids and scores.
 
-- the committed samples/note-tf1/results.json holds exactly the six runs (three configs x 14,100 and
+- the committed results/note-tf1/results.json holds exactly the six runs (three configs x 14,100 and
   55,000 steps, seed 42), each with its committed grid, and numbers that agree with each other;
-- the reader (``load_results``, ``table``, ``grid_path``) shows every run and imports no TensorFlow;
+- the reader (``results.tf1_runs``, ``tf1_table``, ``tf1_grid``) shows every run and imports no TensorFlow;
 - the TF1 scripts' ``run(..., samples=N)`` draws N images (per digit in order for the cgan),
   reproducibly, and nothing by default;
 - a tiny end-to-end run into a temporary folder writes the grids and results.json with the documented
   keys, and its recorded scores are those of the images it drew for the digits it requested;
-- a bad argument stops with one line that names the fix, and never writes into samples/note-tf1.
+- a bad argument stops with one line that names the fix, and never writes into results/note-tf1.
 
 Every script runs in a subprocess (the TF1 ones disable eager execution). Nothing here writes into
-the committed samples/ folder: the end-to-end run uses ``--out`` in tmp_path.
+the committed results/ folder: the end-to-end run uses ``--out`` in tmp_path.
 """
 
 import json
@@ -19,16 +19,22 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from conftest import ROOT, need, real_mnist_path
-from gan_helpers import note_tf1
+from gan_helpers import results
 from gan_helpers.errors import GanHelpersError
 
-SCRIPT = ROOT / "benchmarks" / "note_tf1.py"
+sys.path.insert(0, str(ROOT / "tools"))
+import note_tf1  # noqa: E402  (the tool: its runs, keys and folders; no TensorFlow at import)
+
+SCRIPT = ROOT / "tools" / "note_tf1.py"
+RESULTS = results.RESULTS["note-tf1"].path
+MORE_SEEDS_RESULTS = note_tf1.MORE_SEEDS_FOLDER / "results.json"
 EXPECTED_RUNS = {(config, steps) for config in note_tf1.CONFIGS for steps in note_tf1.STEPS}
 
 
@@ -39,8 +45,8 @@ def _run_script(*args, **env):
 
 @pytest.fixture(scope="module")
 def committed():
-    need(note_tf1.RESULTS.exists(), f"{note_tf1.RESULTS} is missing: run make note-tf1 and commit it")
-    return note_tf1.load()
+    need(RESULTS.exists(), f"{RESULTS} is missing: run make note-tf1 and commit it")
+    return results.load("note-tf1")
 
 
 # ---------------------------------------------------------------- the committed results
@@ -53,10 +59,11 @@ def test_results_hold_exactly_the_six_runs_each_with_its_grid(committed):
     for r in runs:
         assert tuple(r) == note_tf1.RUN_KEYS
         assert r["seed"] == 42
-        assert r["script"] == note_tf1.CONFIGS[r["config"]]["script"]
+        # made before the TF1 scripts moved from benchmarks/ to tools/: the same script's name
+        assert Path(r["script"]).name == Path(note_tf1.CONFIGS[r["config"]]["script"]).name
         assert r["noise"] == note_tf1.CONFIGS[r["config"]]["noise"]
-        assert r["grid"] == note_tf1.grid_path(r["config"], r["steps"]).name
-        path = note_tf1.grid_path(r["config"], r["steps"])
+        assert r["grid"] == results.tf1_grid(r["config"], r["steps"]).name
+        path = results.tf1_grid(r["config"], r["steps"])
         assert path.is_file(), f"{path} is missing"
         with Image.open(path) as image:
             assert image.format == "PNG"
@@ -66,7 +73,7 @@ def test_results_hold_exactly_the_six_runs_each_with_its_grid(committed):
 
 def test_the_grids_are_committed_not_ignored(committed):
     need(shutil.which("git") is not None and (ROOT / ".git").exists(), "needs a git checkout")
-    names = [note_tf1.RESULTS] + [note_tf1.grid_path(r["config"], r["steps"]) for r in committed["runs"]]
+    names = [RESULTS] + [results.tf1_grid(r["config"], r["steps"]) for r in committed["runs"]]
     rels = [str(p.relative_to(ROOT)) for p in names]
     ignored = subprocess.run(["git", "check-ignore", *rels], cwd=ROOT, capture_output=True, text=True)
     assert ignored.stdout.strip() == "", f".gitignore hides {ignored.stdout.split()}"
@@ -82,7 +89,7 @@ def test_header_names_machine_data_and_command(committed):
     assert header["steps per epoch"] == header["num_train"] // 100
     assert header["samples"] == note_tf1.SAMPLES == 10000 and header["sample seed"] == 1
     assert "np.repeat(np.arange(10), 1000)" in header["requested"]
-    assert header["command"].startswith("MNIST_NPZ=") and "benchmarks/note_tf1.py" in header["command"]
+    assert header["command"].startswith("MNIST_NPZ=") and "/note_tf1.py" in header["command"]   # benchmarks/, now tools/
     assert "--out" not in header["command"], "the committed results come from the default folder"
     assert header["classifier"]["test_accuracy"] >= 0.98
 
@@ -136,15 +143,15 @@ def test_the_conditional_gans_label_accuracy_fits_1000_requests_per_digit(commit
 
 
 def test_more_seeds_hold_the_conditional_runs_at_14100_steps_for_each_extra_seed():
-    need(note_tf1.MORE_SEEDS_RESULTS.exists(), f"{note_tf1.MORE_SEEDS_RESULTS} is missing: run make note-tf1")
-    runs = note_tf1.load_results(note_tf1.MORE_SEEDS_RESULTS)
+    need(MORE_SEEDS_RESULTS.exists(), f"{MORE_SEEDS_RESULTS} is missing: run make note-tf1")
+    runs = results.tf1_runs(more_seeds=True)
     expected = {(c, note_tf1.MORE_SEEDS_STEPS, s) for c in note_tf1.MORE_SEEDS_CONFIGS for s in note_tf1.MORE_SEEDS}
     assert {(r["config"], r["steps"], r["seed"]) for r in runs} == expected and len(runs) == len(expected)
     for r in runs:
         assert tuple(r) == note_tf1.RUN_KEYS and r["finite"] and r["label acc"] is not None
-        path = note_tf1.grid_path(r["config"], r["steps"], note_tf1.MORE_SEEDS_FOLDER, seed=r["seed"])
+        path = results.tf1_grid(r["config"], r["steps"], seed=r["seed"])
         assert r["grid"] == path.name and path.name.endswith(f"-seed{r['seed']}.png") and path.is_file()
-    both = note_tf1.all_cgan_runs_at()
+    both = results.tf1_cgan_runs_at()
     assert len(both) == len(expected) + 2                  # plus seed 42 of each config from results.json
     for config in note_tf1.MORE_SEEDS_CONFIGS:
         seeds = [r["seed"] for r in both if r["config"] == config]
@@ -154,9 +161,9 @@ def test_more_seeds_hold_the_conditional_runs_at_14100_steps_for_each_extra_seed
 # ---------------------------------------------------------------- the reader
 
 def test_table_and_loader_show_every_run(committed):
-    runs = note_tf1.load_results()
+    runs = results.tf1_runs()
     assert runs == committed["runs"]
-    lines = note_tf1.table().splitlines()
+    lines = results.tf1_table(runs).splitlines()
     assert lines[0].split() == ["config", "steps", "epochs", "seed", "score", "FD", "top", "class", "label", "acc",
                                 "finite"]
     body = lines[2:]
@@ -169,27 +176,31 @@ def test_table_and_loader_show_every_run(committed):
     assert all(line.isascii() for line in lines)
 
 
-def test_loader_names_the_fix_for_a_missing_or_broken_file(tmp_path):
-    with pytest.raises(GanHelpersError, match="make note-tf1"):
-        note_tf1.load(tmp_path / "results.json")
-    (tmp_path / "bad.json").write_text("{not json")
-    with pytest.raises(GanHelpersError, match="make note-tf1"):
-        note_tf1.load(tmp_path / "bad.json")
-    (tmp_path / "empty.json").write_text("{}")
+def test_loader_names_the_fix_for_a_missing_or_broken_file(monkeypatch, tmp_path):
+    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path)
+    path = results.RESULTS["note-tf1"].path
+    assert path == tmp_path / "note-tf1" / "results.json"
+    with pytest.raises(GanHelpersError, match="does not exist: run `make note-tf1`"):
+        results.tf1_runs()
+    path.parent.mkdir()
+    path.write_text("{not json")
+    with pytest.raises(GanHelpersError, match="cannot read .*: run `make note-tf1`"):
+        results.tf1_runs()
+    path.write_text("{}")
     with pytest.raises(GanHelpersError, match="no list of runs"):
-        note_tf1.load(tmp_path / "empty.json")
+        results.tf1_runs()
 
 
 def test_paths_are_the_checkouts_not_the_project_roots(monkeypatch, tmp_path):
     """Committed results live in the checkout; $GAN_PROJECT_ROOT (make test's scratch copy) does not move them."""
     monkeypatch.setenv("GAN_PROJECT_ROOT", str(tmp_path))
-    assert note_tf1.RESULTS == ROOT / "samples" / "note-tf1" / "results.json"
-    assert note_tf1.grid_path("gan", 14100) == ROOT / "samples" / "note-tf1" / "gan-14100.png"
-    assert note_tf1.grid_path("cgan-uniform", 55000, tmp_path) == tmp_path / "cgan-uniform-55000.png"
+    assert results.RESULTS["note-tf1"].path == ROOT / "results" / "note-tf1" / "results.json"
+    assert results.tf1_grid("gan", 14100) == ROOT / "results" / "note-tf1" / "gan-14100.png"
+    assert results.tf1_grid("cgan-uniform", 14100, seed=7) == note_tf1.MORE_SEEDS_FOLDER / "cgan-uniform-14100-seed7.png"
 
 
 def test_the_reader_and_the_script_load_no_tensorflow_before_they_need_it():
-    code = ("import json, sys, runpy; import gan_helpers.note_tf1; "
+    code = ("import json, sys, runpy; import gan_helpers.results; "
             f"sys.argv = ['note_tf1', '--help']\n"
             "try:\n"
             f"    runpy.run_path({str(SCRIPT)!r}, run_name='__main__')\n"
@@ -209,8 +220,8 @@ def test_the_reader_and_the_script_load_no_tensorflow_before_they_need_it():
     (["--steps", "many"], "whole numbers of training steps > 0"),
     (["--steps", "50", "50", "--out", "{tmp}"], "give each once"),
     (["--seed", "-1", "--out", "{tmp}"], "numpy seeds are 0"),
-    (["--configs", "gan"], "write this one elsewhere with --out DIR"),
-    (["--steps", "50"], "write this one elsewhere with --out DIR"),
+    (["--configs", "gan"], "is not written into results/note-tf1/; write it elsewhere with --out"),
+    (["--steps", "50"], "is not written into results/note-tf1/; write it elsewhere with --out"),
     (["--steps", "50", "--out", "{tmp}/file.txt"], "is a file; give a folder"),
     (["--more-seeds", "--steps", "50"], "give it alone"),
     (["--configs", "gan", "--out", str(note_tf1.MORE_SEEDS_FOLDER)], "is written by --more-seeds only"),
@@ -240,7 +251,7 @@ def test_a_missing_mnist_file_is_one_line(tmp_path):
 SAMPLES_CODE = f"""
 import json, sys
 import numpy as np
-sys.path.insert(0, {str(ROOT / "benchmarks")!r})
+sys.path.insert(0, {str(ROOT / "tools")!r})
 import tf1_gan, tf1_cgan
 out = {{}}
 plain = tf1_gan.run(20, seed=3)
@@ -307,11 +318,14 @@ def test_a_tiny_run_writes_grids_and_results_that_match_its_images(tmp_path, cla
     done = _run_script("--steps", "50", "--configs", "gan", "cgan-uniform", "--out", out, "--keep-images",
                        MNIST_NPZ=real_mnist_path(), GAN_PROJECT_ROOT=str(classifier_dir.parent.parent))
     assert done.returncode == 0, done.stderr[-3000:]
-    assert {p.name: p.stat().st_mtime_ns for p in note_tf1.FOLDER.glob("*")} == before, "samples/ untouched"
+    assert {p.name: p.stat().st_mtime_ns for p in note_tf1.FOLDER.glob("*")} == before, "results/ untouched"
     assert sorted(p.name for p in out.iterdir()) == ["cgan-uniform-50.npz", "cgan-uniform-50.png", "gan-50.npz",
                                                       "gan-50.png", "results.json"]
-    data = note_tf1.load(out / "results.json")
+    data = results.load(out / "results.json")
     assert tuple(data["header"]) == note_tf1.HEADER_KEYS
+    record = results.record_of(data)
+    assert record["code"] == results.fingerprint(note_tf1.CODE_OF) and record["code of"] == list(note_tf1.CODE_OF)
+    assert record["settings"]["configs"] == ["gan", "cgan-uniform"] and record["settings"]["steps"] == [50]
     assert "--steps 50 --configs gan cgan-uniform" in data["header"]["command"]
     runs = data["runs"]
     assert [(r["config"], r["steps"]) for r in runs] == [("gan", 50), ("cgan-uniform", 50)]
@@ -322,7 +336,7 @@ def test_a_tiny_run_writes_grids_and_results_that_match_its_images(tmp_path, cla
         assert r["finite"] is True and all(map(math.isfinite, r["last step"].values()))
         with Image.open(out / r["grid"]) as image:
             assert image.format == "PNG" and min(image.size) > 700
-    assert note_tf1.table(runs).count("\n") == 3
+    assert results.tf1_table(runs).count("\n") == 3
 
     mnist = load_mnist(real_mnist_path())
     judge, _ = classifier.load_or_train_classifier(mnist, classifier_dir)

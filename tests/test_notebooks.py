@@ -133,7 +133,7 @@ def test_rerun_draws_the_same_pictures_also_on_the_agg_backend(tmp_path, monkeyp
     run here stops after the training cell, which draws the first sample grid; the second finds this test run's
     classifier, which nbval's runs of notebooks 1-3 use too.)"""
     monkeypatch.delenv("MPLBACKEND", raising=False)     # the kernel's default: inline
-    pa, nba = _run_copy("01_gan.ipynb", tmp_path / "a", monkeypatch, through="run.fit(")
+    pa, nba = _run_copy("01_gan.ipynb", tmp_path / "a", monkeypatch, through="training.train(run")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     classifier.load_or_train_classifier(data.load_mnist(real_mnist_path()), classifier_dir)   # this test run's, once
     pb, nbb = _run_copy("01_gan.ipynb", tmp_path / "b", monkeypatch, classifier_cache=classifier_dir)

@@ -9,7 +9,7 @@ What counts as output ("the backing text" of a notebook):
   display_data, but not code listings (``show_source`` / ``compare_code`` outputs, the ones
   with ``text/html``) nor widget views, and never the cell sources;
 - the committed (git-tracked) result files the notebook cites by path: benchmarks/results.md,
-  benchmarks/full-data.md, benchmarks/ablation/*.json, samples/note-tf1/results.json.
+  benchmarks/full-data.md, results/ablation/*.json, results/note-tf1/results.json.
 
 What is checked in the markdown cells (outside inline code, fenced code, LaTeX and URLs):
 - decimals (``0.35``, ``-2.63``), scientific numbers (``7.9e-8``, ``2e-4``), numbers with
@@ -55,8 +55,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 # Committed result files a notebook may cite; a notebook reads the ones whose path (the part
 # before any "*") appears in its markdown or code.
-RESULT_FILES = ["benchmarks/results.md", "benchmarks/full-data.md", "benchmarks/profile.md", "benchmarks/ablation/*.json",
-                "samples/note-tf1/results.json"]
+RESULT_FILES = ["benchmarks/results.md", "benchmarks/full-data.md", "benchmarks/profile.md", "results/ablation/*.json",
+                "results/note-tf1/results.json"]
 
 # Numbers in prose that are definitions, not measurements: {notebook: [(number, words that
 # must be in the same paragraph, reason)]}. The number is the checker's normalised key (sign,

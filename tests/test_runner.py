@@ -217,15 +217,13 @@ def test_checkpoints_are_saved_once_the_interval_has_passed_and_after_the_last_e
         return save(self, completed_epochs, history)
 
     monkeypatch.setattr(checkpoints.TrainingCheckpoint, "save", recording_save)
-    fit = training.fit
+    end_epoch = runner.Run.end_epoch
 
-    def fit_with_a_slow_clock(*args, on_epoch_end=None, **kwargs):
-        def epoch_took_4_seconds(*a):
-            clock["now"] += 4.0
-            on_epoch_end(*a)
-        return fit(*args, on_epoch_end=epoch_took_4_seconds, **kwargs)
+    def end_epoch_after_4_seconds(self, *args):
+        clock["now"] += 4.0
+        end_epoch(self, *args)
 
-    monkeypatch.setattr(training, "fit", fit_with_a_slow_clock)
+    monkeypatch.setattr(runner.Run, "end_epoch", end_epoch_after_4_seconds)
     run = experiment(8, tmp_path / "c", PLAIN_SETTINGS)
     assert saved == [3, 6, 8], "12 s after the start, 12 s after that, then the last epoch"
     assert run.checkpoint.latest_epoch() == 8

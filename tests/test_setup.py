@@ -151,7 +151,7 @@ def test_ablation_and_cgan_noise_refuse_gan_epochs():
     # the guard comes before anything is installed or trained
     for target in ("ablation", "cgan-noise"):
         dry = _make("-n", target).stdout
-        assert dry.index("unset GAN_EPOCHS") < dry.index(f"benchmarks/{target.replace('-', '_')}.py")
+        assert dry.index("unset GAN_EPOCHS") < dry.index(f"tools/{target.replace('-', '_')}.py")
 
 
 def test_make_test_writes_into_the_scratch_copy_and_test_fast_leaves_out_slow_tests():

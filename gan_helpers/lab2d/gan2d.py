@@ -20,19 +20,17 @@ grid: 25 Gaussians at -4, -2, 0, 2, 4 in each axis, standard deviation 0.05).
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import numbers
 import time
-from pathlib import Path
 
 import numpy as np
 
 from .._quiet import import_tensorflow_quietly
 from ..errors import GanHelpersError
 from ..models import MinibatchStdDev
-from ..paths import PACKAGE_ROOT
+from .. import results
 
 tf = import_tensorflow_quietly()
 import keras  # noqa: E402
@@ -375,8 +373,8 @@ def grid_points(data: str, resolution: int = 64) -> tuple[np.ndarray, np.ndarray
     return np.stack([xx.ravel(), yy.ravel()], axis=1), ticks
 
 
-# -- the measured comparison (make coverage-2d writes it, notebook 00 reads it) -------------------
-COVERAGE_RESULTS = PACKAGE_ROOT / "benchmarks" / "gan2d" / "coverage.json"
+# -- the measured comparison (make coverage-2d writes it to results/coverage-2d/, notebook 00 reads it) --
+COVERAGE_RESULTS = results.RESULTS["coverage-2d"].path
 COVERAGE_DATA = ("ring", "grid")
 COVERAGE_SEEDS = (42, 7, 1)
 COVERAGE_STEPS = 5000
@@ -402,14 +400,6 @@ def trace_run(data, seed, steps=COVERAGE_STEPS, every=COVERAGE_EVERY, **settings
     return {"data": data, "seed": seed, "settings": settings, "steps": steps, "final": model.coverage(),
             "trace": trace, "seconds": round(seconds, 2), "steps/s": round(steps / seconds, 1),
             "last": {key: round(values[-1], 4) for key, values in model.history.items() if key != "step"}}
-
-
-def load_coverage(path=COVERAGE_RESULTS) -> dict:
-    """The saved comparison; a missing file is one line naming ``make coverage-2d``."""
-    try:
-        return json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise Gan2dError(f"no measured comparison at {path}; make it with `make coverage-2d` (about 5 min)") from None
 
 
 def coverage_table(results: dict) -> str:
