@@ -2,6 +2,7 @@
 #   make lab        JupyterLab on the notebooks (creates .venv from the pip files first if needed)
 #   make test       every test: unit tests + nbval over the notebooks with a short GAN_EPOCHS (GAN2D_STEPS for 00)
 #   make test-fast  the unit tests only (pytest -m "not slow"), no notebooks
+# Both print the 15 slowest tests (pytest --durations); markers (pyproject.toml): slow, browser, pdf, reproduction.
 SHELL := /bin/bash
 PYTHON ?= python3
 # The newest CPython TensorFlow ships wheels for (tensorflow 2.21: cp310-cp313). Keep it in
@@ -16,6 +17,8 @@ STAMP := $(VENV)/.installed
 TEST_EPOCHS ?= 2
 TEST_STEPS_2D ?= 200
 TEST_RUN := .test-run
+# Both test targets name their 15 slowest tests, so a slow one is seen when it is added.
+PYTEST_COMMON := -p no:cacheprovider --durations=15
 PIP_NOISE := is ignored: it is neither a file nor a directory
 # Imported after pip, before .installed is written: what `make lab`, `make test`, `make handout` need.
 INSTALL_CHECK ?= gan_helpers, tools.handout, jupyterlab, nbval, pytest, playwright
@@ -94,13 +97,14 @@ lab: $(STAMP)
 test: $(STAMP)
 	@rm -rf $(TEST_RUN) && mkdir -p $(TEST_RUN) && cp -r notebooks $(TEST_RUN)/
 	GAN_PROJECT_ROOT=$(abspath $(TEST_RUN)) GAN_EPOCHS=$(TEST_EPOCHS) GAN2D_STEPS=$(TEST_STEPS_2D) $(PY) -m pytest tests $(TEST_RUN)/notebooks \
-		--nbval-lax --nbval-current-env -p no:cacheprovider $(PYTEST_ARGS)
+		--nbval-lax --nbval-current-env $(PYTEST_COMMON) $(PYTEST_ARGS)
 
-# The fast tier: unit tests without the ones marked slow, and no notebooks.
+# The fast tier: unit tests without the ones marked slow (those train on real MNIST, run a notebook,
+# a browser, the PDF build or a reproduction), and no notebooks.
 test-fast: $(STAMP)
 	@rm -rf $(TEST_RUN) && mkdir -p $(TEST_RUN)
 	GAN_PROJECT_ROOT=$(abspath $(TEST_RUN)) GAN_EPOCHS=$(TEST_EPOCHS) GAN2D_STEPS=$(TEST_STEPS_2D) $(PY) -m pytest -m "not slow" tests \
-		-p no:cacheprovider $(PYTEST_ARGS)
+		$(PYTEST_COMMON) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(TEST_RUN) .pytest_cache

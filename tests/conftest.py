@@ -78,6 +78,17 @@ def pytest_configure(config):
         config.pluginmanager.register(NoSkipOnCI(), "no-skip-on-ci")
 
 
+SLOW_KINDS = ("browser", "pdf", "reproduction")   # markers registered in pyproject.toml
+
+
+@pytest.hookimpl(tryfirst=True)   # before pytest's own -m deselection
+def pytest_collection_modifyitems(config, items):
+    """A browser, PDF or reproduction test is slow too: `make test-fast` (-m "not slow") leaves it out."""
+    for item in items:
+        if any(item.get_closest_marker(kind) for kind in SLOW_KINDS) and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def classifier_dir():
     """The classifier cache the notebooks use (``checkpoints/classifier`` of the project root).
@@ -88,6 +99,30 @@ def classifier_dir():
     from gan_helpers import paths  # no TensorFlow at conftest import
 
     return paths.checkpoint_dir("classifier")
+
+
+@pytest.fixture
+def no_xla(monkeypatch):
+    """The library's training steps traced without XLA, for tests of what *runs* a step.
+
+    The steps are ``@tf.function(jit_compile=True)``; compiling one takes seconds per model built, on
+    a 2-core machine most of such a test's time. Tests of resume, checkpoints, frames and grids do
+    not depend on how the step is compiled, so they take the same Python step as a plain
+    ``tf.function`` (the training loop then stays out of XLA too). The compiled step itself is
+    tested where it matters: tests/test_training.py (jit), test_bound.py, the notebooks.
+    """
+    from gan_helpers import experiments, training_steps
+
+    tf = experiments.tf
+
+    def traced_without_xla(make):
+        def make_step(*args, **kwargs):
+            return tf.function(make(*args, **kwargs).python_function)   # the same Python step, no jit_compile
+        return make_step
+
+    for module, name in [(experiments, "make_train_step"), (training_steps, "make_gan_train_step"),
+                         (training_steps, "make_cgan_train_step")]:
+        monkeypatch.setattr(module, name, traced_without_xla(getattr(module, name)))
 
 
 @pytest.fixture

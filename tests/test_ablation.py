@@ -140,6 +140,7 @@ def test_notebooks_own_final_run_reproduces_the_tables_final_row(nb, kind):
 
 
 @pytest.mark.slow
+@pytest.mark.reproduction
 def test_a_row_made_by_the_tool_is_what_its_generator_measures(tmp_path, classifier_dir):
     """make ablation end to end on one short row; its numbers recomputed from the models it kept."""
     from gan_helpers import checkpoints, classifier

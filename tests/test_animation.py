@@ -19,6 +19,10 @@ from gan_helpers.errors import GanHelpersError
 from test_runner import MNIST, PLAIN_SETTINGS, experiment
 
 
+# The runs below test the frames and the GIF, not how XLA compiles the step (conftest.no_xla).
+pytestmark = pytest.mark.usefixtures("no_xla")
+
+
 def _rows(epoch, n=10):
     """One row of ``n`` images whose brightness depends on the epoch (so frames differ)."""
     return [np.full((n, 784), (epoch % 7) / 6, np.float32)]

@@ -86,6 +86,7 @@ def trained():
     return dict(runs, cli=cli_line)
 
 
+@pytest.mark.slow   # trains in subprocesses (XLA compiles, real MNIST for the TF1 runs)
 def test_vanilla_baseline_trains_with_the_notes_objectives(trained):
     r = trained["gan"]
     values = [*r["first"], *r["last"]]
@@ -97,6 +98,7 @@ def test_vanilla_baseline_trains_with_the_notes_objectives(trained):
     assert abs(r["last"][1] - r["first"][1]) > 0.05, "G's objective did not move"
 
 
+@pytest.mark.slow   # trains in subprocesses (XLA compiles, real MNIST for the TF1 runs)
 def test_conditional_baseline_trains_and_names_variables_like_tf_layers(trained):
     r = trained["cgan"]
     values = [*r["first"], *r["last"]]
@@ -108,10 +110,12 @@ def test_conditional_baseline_trains_and_names_variables_like_tf_layers(trained)
                                     for layer in ("dense", "dense_1") for kind in ("kernel", "bias"))
 
 
+@pytest.mark.slow   # trains in subprocesses (XLA compiles, real MNIST for the TF1 runs)
 def test_baselines_stay_in_graph_mode_after_reading_the_data(trained):
     assert trained["eager_after_loading_data"] is False
 
 
+@pytest.mark.slow   # trains in subprocesses (XLA compiles, real MNIST for the TF1 runs)
 def test_baseline_command_line_reports_a_rate_that_matches_its_times(trained):
     line = trained["cli"]
     assert line["finite"] is True
@@ -154,6 +158,7 @@ def speed_runs(tiny_npz, tmp_path_factory):
     return runs
 
 
+@pytest.mark.slow   # trains in subprocesses (XLA compiles, real MNIST for the TF1 runs)
 @pytest.mark.parametrize("model", ["gan", "cgan"])
 def test_ours_reports_a_marginal_rate_from_its_own_runs(speed_runs, model):
     line, _ = speed_runs[model]
@@ -168,6 +173,7 @@ def test_ours_reports_a_marginal_rate_from_its_own_runs(speed_runs, model):
     assert line["machine"] and line["peak_rss"] > 100 * 2**20
 
 
+@pytest.mark.slow   # trains in subprocesses (XLA compiles, real MNIST for the TF1 runs)
 @pytest.mark.parametrize("model", ["gan", "cgan"])
 def test_ours_pays_for_checkpoints_and_sample_grids(speed_runs, model):
     """Every run wrote a checkpoint each epoch and the grids at epochs 0, 9 and 19, in its own folder."""
@@ -184,6 +190,7 @@ def test_ours_pays_for_checkpoints_and_sample_grids(speed_runs, model):
     assert (workdir / "warmup" / "checkpoints" / model / "ckpt-1.index").is_file()
 
 
+@pytest.mark.slow   # trains in subprocesses (XLA compiles, real MNIST for the TF1 runs)
 def test_ours_draws_the_notebooks_grids(speed_runs):
     """Notebook 1's grid is one row of ten; notebook 2's has the test images above the generated ones."""
     heights = {}
@@ -195,6 +202,7 @@ def test_ours_draws_the_notebooks_grids(speed_runs):
     assert heights["cgan"] > 1.7 * heights["gan"]                     # two rows
 
 
+@pytest.mark.slow   # trains in subprocesses (XLA compiles, real MNIST for the TF1 runs)
 def test_full_run_reports_time_memory_and_finite_losses(tiny_npz):
     (line,) = _python([SCRIPT, "gan", "--full", "3", "--seed", "1"], tiny_npz)
     assert (line["mode"], line["seed"], line["epochs"]) == ("full", 1, 3)

@@ -30,6 +30,8 @@ import pytest
 
 from conftest import need, noto_cjk_installed
 
+pytestmark = pytest.mark.browser
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "02_conditional_gan.ipynb"
 CHROMIUM = Path("/usr/bin/chromium")

@@ -32,6 +32,7 @@ def trained(noise, seed, mnist, epochs=2):
     return run
 
 
+@pytest.mark.usefixtures("no_xla")   # the wiring, not XLA
 def test_build_trains_like_the_notebook_and_watches_the_signal():
     mnist = small_mnist()
     run = trained("uniform(-1, 1)", 3, mnist)
@@ -42,6 +43,7 @@ def test_build_trains_like_the_notebook_and_watches_the_signal():
     assert run.settings.noise == "uniform(-1, 1)" and run.settings.kind == "cgan"
 
 
+@pytest.mark.usefixtures("no_xla")   # the wiring, not XLA
 def test_saved_results_round_trip(tmp_path):
     mnist = small_mnist()
     judge = classifier.build_classifier()
@@ -102,6 +104,7 @@ def test_the_tool_refuses_short_runs_into_the_notebooks_file_and_gan_epochs():
 
 
 @pytest.mark.slow
+@pytest.mark.reproduction
 def test_a_saved_run_is_what_the_code_trains_today(tmp_path):
     """Train one saved run again (100 epochs, about a minute): on the machine and TensorFlow that made the
     file, every epoch's losses are identical; elsewhere the run still collapses as saved."""
@@ -122,6 +125,7 @@ def test_a_saved_run_is_what_the_code_trains_today(tmp_path):
         assert runs[key].history["G loss"][-1] > 10 and run.history["G loss"][-1] > 10, "the collapse is the result"
 
 
+@pytest.mark.usefixtures("no_xla")   # the wiring, not XLA
 def test_the_own_run_is_compared_only_on_the_same_data_and_length(tmp_path):
     """A learner with the full 60,000 images (or GAN_EPOCHS) trains another run than the saved one:
     the notebook must not call that difference unexpected."""

@@ -144,6 +144,7 @@ def built(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.pdf
 def test_pdf_is_a4_with_a_plausible_number_of_pages(built):
     info = _run("pdfinfo", str(built["pdf"]))
     pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
@@ -154,6 +155,7 @@ def test_pdf_is_a4_with_a_plausible_number_of_pages(built):
 
 
 @pytest.mark.slow
+@pytest.mark.pdf
 def test_pdf_has_page_numbers_and_numbered_contents(built):
     pages = built["text"].split("\f")
     n = len([p for p in pages if p.strip()])
@@ -165,6 +167,7 @@ def test_pdf_has_page_numbers_and_numbered_contents(built):
 
 
 @pytest.mark.slow
+@pytest.mark.pdf
 def test_pdf_text_has_hangul_and_every_step_heading(built):
     text = " ".join(built["text"].split())
     assert len(HANGUL.findall(text)) > 1000
@@ -216,6 +219,7 @@ def _first_notebook_page(text) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.pdf
 def test_pdf_fonts_are_embedded_and_hangul_is_drawn_with_real_glyphs(built):
     fonts = _fonts(built["pdf"])
     assert fonts and all(f["emb"] for f in fonts), f"unembedded fonts: {[f for f in fonts if not f['emb']]}"
@@ -235,6 +239,7 @@ def test_pdf_fonts_are_embedded_and_hangul_is_drawn_with_real_glyphs(built):
 
 
 @pytest.mark.slow
+@pytest.mark.pdf
 def test_html_is_self_contained(built):
     soup = built["soup"]
     remote = re.compile(r"^\s*(https?:)?//", re.I)
@@ -252,6 +257,7 @@ def test_html_is_self_contained(built):
 
 
 @pytest.mark.slow
+@pytest.mark.pdf
 def test_every_image_is_embedded_and_decodes(built):
     images = built["soup"].find_all("img")
     n_figures = sum(1 for nb in _notebooks() for c in _shown_cells(nb) for o in c.get("outputs", [])
@@ -295,6 +301,7 @@ def _solution_lines(nb):
 
 
 @pytest.mark.slow
+@pytest.mark.pdf
 def test_real_solutions_reach_only_the_teachers_edition(built):
     nbs = _notebooks()
     student, teacher = built["editions"]["student"], built["editions"]["teacher"]
@@ -318,6 +325,7 @@ def test_real_solutions_reach_only_the_teachers_edition(built):
 
 
 @pytest.mark.slow
+@pytest.mark.pdf
 def test_real_training_gifs_are_strips_in_both_editions(built):
     gifs = sum(len(re.findall(r"!\[[^\]]*\]\([^)\s]*\.gif\b", c.source))
                for nb in _notebooks() for c in _shown_cells(nb) if c.cell_type == "markdown")
@@ -329,6 +337,7 @@ def test_real_training_gifs_are_strips_in_both_editions(built):
 
 
 @pytest.mark.slow
+@pytest.mark.pdf
 def test_epoch_log_is_trimmed_and_progress_bars_are_gone(built):
     log = _epoch_log(_notebooks())
     assert len(log) > 2 * handout.EPOCH_KEEP + 1, "the notebooks hold the output of a full training run"
@@ -647,6 +656,7 @@ def test_make_handout_switches():
 
 
 @pytest.mark.slow
+@pytest.mark.pdf
 def test_editions_print_with_the_exercises_the_solution_boxes_and_the_strip(exercises, tmp_path):
     _need("chromium", "pdftotext", "pdfimages")
     out = tmp_path / "out"

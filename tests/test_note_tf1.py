@@ -279,6 +279,7 @@ print(json.dumps(out))
 
 
 @pytest.mark.slow
+@pytest.mark.reproduction
 def test_the_tf1_scripts_draw_samples_only_when_asked_and_reproducibly(write_npz):
     rng = np.random.default_rng(0)
     npz = write_npz(x_train=rng.integers(0, 256, (500, 28, 28), dtype=np.uint8),
@@ -304,6 +305,7 @@ def test_the_tf1_scripts_draw_samples_only_when_asked_and_reproducibly(write_npz
 # ---------------------------------------------------------------- end to end, tiny
 
 @pytest.mark.slow
+@pytest.mark.reproduction
 def test_a_tiny_run_writes_grids_and_results_that_match_its_images(tmp_path, classifier_dir):
     import gan_helpers
 

@@ -18,6 +18,9 @@ def tiny_mnist(n=200, seed=0):
                  x_test=rng.random((20, 784), dtype=np.float32), y_test=one_hot(labels[:20]), source="test")
 
 
+# What runs a step is tested here, not how XLA compiles it (conftest.no_xla).
+pytestmark = pytest.mark.usefixtures("no_xla")
+
 MNIST = tiny_mnist()
 EMA_SETTINGS = models.better_settings("gan", "mlp", n_noise=8, n_hidden=16, activation="leaky_relu",
                                       init="glorot", learning_rate=0.001, beta_1=0.5, ema=0.9)

@@ -153,6 +153,7 @@ def _runner_before_issue_15(train_step, arrays, batch_size, whole_loop_in_xla=Tr
 
 
 @pytest.mark.slow
+@pytest.mark.reproduction
 def test_the_notebooks_loop_trains_bit_for_bit_like_the_loop_that_made_the_saved_runs(monkeypatch):
     """Saved runs (notebook 2's comparison, notebook 3's table) were made by the chunked loop above, in
     TensorFlow's executor: the loop the notebooks run today must give the same weights exactly, or a notebook
