@@ -18,8 +18,8 @@ gan_helpers/              what the notebooks import (this package)
     settings.py           a run's settings: every option named and defaulted once, checked; settings.json
     models.py             the generators and discriminators of every notebook, noise functions
     training_steps.py     the training steps of notebooks 1 and 2, defined once (the notebooks show them)
-    training.py           the outer loop's bookkeeping: batches in a new order per epoch, the epoch line
-    runner.py             a run's files: resume, history, sample grids, GIF frames, checkpoints
+    training.py           the note's outer loop, train() (the notebooks show and run it); train_fast() opt-in
+    runner.py             around the loop: resume, the epoch line, history, grids, GIF frames, checkpoints
     checkpoints.py        checkpoints that survive a kernel restart or kill -9; settings.json
     classifier.py         the MNIST classifier behind the score, the Frechet distance and digit shares
     diagnostics.py        the generator's learning signal on a fixed batch (D(x), D(G(z)), |grad G|)
@@ -52,6 +52,11 @@ results/                  saved results the notebooks read, each with its proven
                           make cgan-noise, make note-tf1, make coverage-2d)
 tests/                    pytest; make test-fast (unit tests) and make test (everything, notebooks by nbval)
 samples/                  the committed run of record's grids and GIFs
+
+One source per training step and loop: the package defines them and the notebooks show that code
+(show_source) where they teach it, then run it. The other choice, the notebook as the source and a module
+generated from it, would make every tool depend on reading notebook cells; this way make bench, make
+cgan-noise and the tests import the very functions a learner reads, and nothing is copied.
 """
 
 from ._quiet import import_tensorflow_quietly
