@@ -344,9 +344,10 @@ def compare_with_row(kind, quality, seed, results=None, epochs=ABLATION_EPOCHS) 
     """This run's measures beside the table's final row for ``seed``, and what a difference means.
 
     On the machine and TensorFlow version that made the table, the same code and seed give the
-    same numbers bit for bit. On another CPU (or TensorFlow), XLA's float rounding differs, the
-    training takes another path, and the numbers move by about as much as changing the seed does:
-    the table's three final seeds show that spread (three seeds give only a rough idea of it).
+    same numbers bit for bit. On another CPU (or TensorFlow), XLA's float rounding may differ (an AMD EPYC
+    and an Intel Xeon, both with AVX-512, gave the same bits); then the training takes another path, and
+    the numbers move by about as much as changing the seed does: the table's three final seeds show that
+    spread (three seeds give only a rough idea of it).
     """
     name = final_row(kind)
     rows = {s: load_row(kind, name, s, results, epochs) for s in FINAL_SEEDS}
@@ -364,7 +365,8 @@ def compare_with_row(kind, quality, seed, results=None, epochs=ABLATION_EPOCHS) 
     here = (timing.cpu_model(), _results.tensorflow_version())
     there = (made["cpu"], made["tensorflow"])
     if all(quality[k] == row["quality"][k] for k in keys):
-        verdict = "identical to the table's row: same code, seed, CPU and TensorFlow"
+        verdict = ("identical to the table's row: same code and seed" + (", CPU and TensorFlow" if here == there else
+                   f"; the table was made on {there[0]} with TensorFlow {there[1]}, this run on {here[0]}"))
     elif here != there:
         verdict = (f"differs from the table's row, as expected here: the table was made on {there[0]} with "
                    f"TensorFlow {there[1]}, this run on {here[0]} with TensorFlow {here[1]}; compare 'diff' "

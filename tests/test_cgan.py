@@ -107,7 +107,8 @@ def test_the_tool_refuses_short_runs_into_the_notebooks_file_and_gan_epochs():
 @pytest.mark.reproduction
 def test_a_saved_run_is_what_the_code_trains_today(tmp_path):
     """Train one saved run again (100 epochs, about a minute): on the machine and TensorFlow that made the
-    file, every epoch's losses are identical; elsewhere the run still collapses as saved."""
+    file, every epoch's watched numbers are identical (the losses to 1e-6: their sum's order is the loop's);
+    elsewhere the run still collapses as saved."""
     from conftest import real_mnist_path
     from gan_helpers.data import load_mnist
 
@@ -119,8 +120,11 @@ def test_a_saved_run_is_what_the_code_trains_today(tmp_path):
             watch=watch, log=None)
     record = facts["provenance"]
     if record["cpu"] == timing.cpu_model() and record["tensorflow"] == cgan.tf.__version__:
-        assert run.history["D loss"] == runs[key].history["D loss"]
-        assert run.history["G loss"] == runs[key].history["G loss"]
+        for column in runs[key].history:
+            if column.endswith("loss"):
+                np.testing.assert_allclose(run.history[column], runs[key].history[column], rtol=1e-6)
+            else:
+                assert run.history[column] == runs[key].history[column], column
     else:
         assert runs[key].history["G loss"][-1] > 10 and run.history["G loss"][-1] > 10, "the collapse is the result"
 
@@ -139,7 +143,7 @@ def test_the_own_run_is_compared_only_on_the_same_data_and_length(tmp_path):
                              tmp_path / "results.json", epochs=2, data=mnist.describe())
     _, facts = cgan.load_results(path)
     same = cgan.describe_results(facts, run, 1, 2, mnist.describe(), path=path)
-    assert same.splitlines()[-1].endswith("-> identical")
+    assert "-> identical" in same.splitlines()[-1]
     other = types.SimpleNamespace(history={"D loss": [9.0], "G loss": [9.0]})
     assert "unexpected" in cgan.describe_results(facts, other, 1, 2, mnist.describe(), path=path)
     for data, epochs in [("MNIST from keras.datasets.mnist: 60,000 training images", 2), (mnist.describe(), 5)]:
