@@ -76,13 +76,12 @@ def train(run, train_step, arrays, *, total_epoch, batch_size):
     step = for_any_batch_size(train_step, data)
     for epoch in run.epochs(total_epoch, total_batch):      # from epoch 0, or after a checkpoint's epochs
         order = tf.argsort(run.rng.uniform([len(arrays[0])]))    # a new order every epoch, like next_batch
-        sum_D = sum_G = 0.0
+        losses = []
         for i in range(total_batch):
             batch = order[i * batch_size:(i + 1) * batch_size]
-            loss_D, loss_G = step(*[tf.gather(d, batch) for d in data])
-            sum_D += loss_D
-            sum_G += loss_G
-        run.end_epoch(epoch, float(sum_D) / total_batch, float(sum_G) / total_batch)   # line, samples, checkpoint
+            losses.append(step(*[tf.gather(d, batch) for d in data]))     # (loss_D, loss_G) of this batch
+        loss_D, loss_G = tf.reduce_mean(losses, axis=0).numpy()           # the epoch's mean losses
+        run.end_epoch(epoch, float(loss_D), float(loss_G))      # the epoch line, samples, checkpoint
     return run.finish()
 
 
