@@ -76,10 +76,10 @@ def train(run, train_step, arrays, *, total_epoch, batch_size):
     step = for_any_batch_size(train_step, data)
     for epoch in run.epochs(total_epoch, total_batch):      # from epoch 0, or after a checkpoint's epochs
         order = tf.argsort(run.rng.uniform([len(arrays[0])]))    # a new order every epoch, like next_batch
+        shuffled = [tf.gather(d, order[:total_batch * batch_size]) for d in data]   # the images in that order
         losses = []
-        for i in range(total_batch):
-            batch = order[i * batch_size:(i + 1) * batch_size]
-            losses.append(step(*[tf.gather(d, batch) for d in data]))     # (loss_D, loss_G) of this batch
+        for batch in zip(*[tf.split(d, total_batch) for d in shuffled]):   # total_batch batches of batch_size
+            losses.append(step(*batch))                                   # (loss_D, loss_G) of this batch
         loss_D, loss_G = tf.reduce_mean(losses, axis=0).numpy()           # the epoch's mean losses
         run.end_epoch(epoch, float(loss_D), float(loss_G))      # the epoch line, samples, checkpoint
     return run.finish()

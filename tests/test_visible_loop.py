@@ -18,7 +18,7 @@ def test_the_loop_a_learner_reads_is_short_and_is_the_notes_loop():
     source = inspect.getsource(training.train)
     lines = [line for line in source.splitlines() if line.strip()]
     assert len(lines) <= 20, f"training.train is {len(lines)} lines: the lesson's loop should fit on one screen"
-    for part in ("for epoch in run.epochs(", "for i in range(total_batch)", "run.end_epoch(", "run.finish()"):
+    for part in ("for epoch in run.epochs(", "for batch in zip(", "run.end_epoch(", "run.finish()"):
         assert part in source, part
 
 
