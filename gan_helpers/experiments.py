@@ -344,8 +344,9 @@ def compare_with_row(kind, quality, seed, results=None, epochs=ABLATION_EPOCHS) 
     """This run's measures beside the table's final row for ``seed``, and what a difference means.
 
     On the machine and TensorFlow version that made the table, the same code and seed give the
-    same numbers bit for bit. On another CPU (or TensorFlow), XLA's float rounding may differ (an AMD EPYC
-    and an Intel Xeon, both with AVX-512, gave the same bits); then the training takes another path, and
+    same numbers bit for bit. On another CPU (or TensorFlow), XLA's float rounding may differ (notebooks 1 and
+    2's models trained bit for bit alike on an AMD EPYC and an Intel Xeon; these final models did not); then the
+    training takes another path, and
     the numbers move by about as much as changing the seed does: the table's three final seeds show that
     spread (three seeds give only a rough idea of it).
     """

@@ -127,16 +127,22 @@ def test_committed_table_has_every_row_from_a_full_run(nb, kind):
 
 @pytest.mark.parametrize("kind", ["gan", "cgan"])
 def test_notebooks_own_final_run_reproduces_the_tables_final_row(nb, kind):
-    """Same code, seed and machine: the final run in the notebook measures what make ablation measured."""
+    """Same code, seed and machine: the final run in the notebook measures what make ablation measured. On
+    another CPU (the table's record names it) the notebook must say so, and its numbers must stay in the range
+    the table's seeds span (XLA's rounding differs by CPU: measured for these models, AMD EPYC vs Intel Xeon)."""
     text = _outputs(nb, f'compare_with_table("{kind}", {kind}_quality)')
     keys = ["score", "top class", "rarest class", "FD"] + (["label acc"] if kind == "cgan" else [])
     rows = {key: line for line in text.splitlines() for key in keys if line.startswith(key + " ")}
     assert set(rows) == set(keys), text
+    same_cpu = "identical to the table's row" in text
+    assert same_cpu or "differs from the table's row, as expected here: the table was made on" in text, text
     for key, line in rows.items():
         ours, table, diff, spread = (float(v) for v in re.findall(r"[-+]?\d+\.\d+", line[len(key):]))
-        assert ours == table and diff == 0, line
         assert spread > 0, f"the table's two final seeds differ in {key}: {line}"
-    assert "identical to the table's row" in text
+        if same_cpu:
+            assert ours == table and diff == 0, line
+        else:
+            assert abs(diff) <= 3 * spread, f"{key}: further from the table than three seeds' spread: {line}"
 
 
 @pytest.mark.slow
