@@ -92,7 +92,10 @@ def test_the_opening_box_states_the_run_times_the_last_cell_printed(path):
     box = nb.cells[0].source
     for words in ("이 노트북에서 배우는 것", "걸리는 시간", "GPU"):
         assert words in box, f"{path.name}: the opening box lacks {words!r}"
-    last = nb.cells[-1]
+    appendix = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith("## 부록")),
+                    len(nb.cells))
+    main_path = nb.cells[:appendix]
+    last = main_path[-1]      # the main path ends with the clock's cell; an appendix (optional) may follow it
     assert last.cell_type == "code" and "clock.summary(" in last.source
     printed = "".join(o.get("text", "") for o in last.outputs)
     run = re.search(r"this run: " + DURATION, printed)
