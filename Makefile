@@ -143,7 +143,7 @@ system-deps:
 	fi
 
 # Training speed (issue 7, benchmarks/): the notebooks next to the note's TF1 loop as one table,
-# also written to build/bench-results.md. Takes long (see README); BENCH_ARGS=--quick is a smoke run.
+# also written to build/bench-results.md. Takes long (see CONTRIBUTING.md); BENCH_ARGS=--quick is a smoke run.
 BENCH_ARGS ?=
 
 bench: $(STAMP)
@@ -183,8 +183,8 @@ coverage-2d: $(STAMP)
 # The note's own TF1 code (tools/tf1_gan.py, tf1_cgan.py as transcribed), trained for 14,100 and
 # 55,000 steps per configuration (gan, cgan-note-normal, cgan-uniform; seed 42), its samples scored
 # with the project's classifier: results/note-tf1/*.png and results.json (tools/note_tf1.py,
-# about 20 min here), then the conditional runs at 14,100 steps with seeds 0 1 2 7 (--more-seeds,
-# results/note-tf1/more-seeds/, about 8 min). NOTE_TF1_ARGS="--configs gan --steps 200 --out /tmp/trial" for a short trial.
+# 21 min on 2 CPU(s), AMD EPYC, 2026-11-25), then the conditional runs at 14,100 steps with seeds 0 1 2 7
+# (--more-seeds, results/note-tf1/more-seeds/, 15.6 min there). NOTE_TF1_ARGS="--configs gan --steps 200 --out /tmp/trial" for a short trial.
 NOTE_TF1_ARGS ?=
 .PHONY: note-tf1
 note-tf1: $(STAMP)
@@ -193,7 +193,8 @@ note-tf1: $(STAMP)
 
 # Re-execute the notebooks top to bottom from scratch and save them with their outputs (after a
 # change to code they show): the checkpoints they write are deleted first, so each saved notebook
-# holds a full training run. About 1 + 2 + 2 + 5 minutes here; NOTEBOOKS=01_gan.ipynb runs one.
+# holds a full training run. Each notebook's last cell prints its time (2026-12-02, 2 CPU(s), Intel Xeon:
+# 59 s, 4 min 08 s, 3 min 04 s, 8 min 54 s; CONTRIBUTING.md); NOTEBOOKS=01_gan.ipynb runs one.
 # TensorFlow's C-level log lines stay out of the saved outputs (capture_fd_output=False).
 NOTEBOOKS ?= 00_gan_in_2d.ipynb 01_gan.ipynb 02_conditional_gan.ipynb 03_going_further.ipynb
 CHECKPOINTS_OF_00_gan_in_2d.ipynb :=

@@ -201,7 +201,7 @@ def test_the_log_names_its_full_log_relative_to_the_project(tmp_path, monkeypatc
 
 
 def test_checkpoints_are_saved_once_the_interval_has_passed_and_after_the_last_epoch(tmp_path, monkeypatch):
-    """The promise (README, notebooks): a kill loses at most CHECKPOINT_SECONDS of training, or the running epoch.
+    """The promise (CONTRIBUTING.md, notebooks): a kill loses at most CHECKPOINT_SECONDS of training, or the running epoch.
 
     A fake clock moves 4 s per epoch: with a 10 s interval a checkpoint is saved once 12 s have passed since
     the last one (after 3 and after 6 completed epochs) and after the last epoch.
