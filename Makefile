@@ -196,15 +196,23 @@ note-tf1: $(STAMP)
 # holds a full training run. Each notebook's last cell prints its time (2026-12-02, 2 CPU(s), Intel Xeon:
 # 59 s, 4 min 08 s, 3 min 04 s, 8 min 54 s; CONTRIBUTING.md); NOTEBOOKS=01_gan.ipynb runs one.
 # TensorFlow's C-level log lines stay out of the saved outputs (capture_fd_output=False).
+# This is the run of record (GAN_RUN_OF_RECORD=1, the default GAN_* settings, the offline MNIST): the only
+# run that writes the committed samples/ (gan_helpers.results.not_of_record); any other data is refused
+# before anything is deleted or trained.
 NOTEBOOKS ?= 00_gan_in_2d.ipynb 01_gan.ipynb 02_conditional_gan.ipynb 03_going_further.ipynb
 CHECKPOINTS_OF_00_gan_in_2d.ipynb :=
 CHECKPOINTS_OF_01_gan.ipynb := gan
 CHECKPOINTS_OF_02_conditional_gan.ipynb := cgan
 CHECKPOINTS_OF_03_going_further.ipynb := gan-better cgan-better
 .PHONY: notebooks
-notebooks: $(STAMP)
+.PHONY: notebooks-check
+notebooks-check: $(STAMP)
+	@env -u GAN_EPOCHS -u GAN_SEED -u GAN_PROJECT_ROOT -u GAN2D_STEPS GAN_RUN_OF_RECORD=1 $(PY) -c \
+		'import sys; from gan_helpers import results; sys.exit(results.run_of_record_refusal(sys.argv[1:]))' $(NOTEBOOKS)
+
+notebooks: notebooks-check $(STAMP)
 	rm -rf $(foreach nb,$(NOTEBOOKS),$(addprefix checkpoints/,$(CHECKPOINTS_OF_$(nb))))
-	cd notebooks && env -u GAN_EPOCHS -u GAN_SEED -u GAN_PROJECT_ROOT -u GAN2D_STEPS ../$(VENV)/bin/jupyter nbconvert \
+	cd notebooks && env -u GAN_EPOCHS -u GAN_SEED -u GAN_PROJECT_ROOT -u GAN2D_STEPS GAN_RUN_OF_RECORD=1 ../$(VENV)/bin/jupyter nbconvert \
 		--to notebook --execute --inplace --ExecutePreprocessor.timeout=-1 \
 		--ExecutePreprocessor.store_widget_state=False \
 		--ExecutePreprocessor.extra_arguments='["--IPKernelApp.capture_fd_output=False"]' $(NOTEBOOKS)

@@ -2,7 +2,8 @@
 
 :class:`~gan_helpers.runner.Run` draws a frame after every epoch (:func:`frame_image`), keeps it
 as ``<checkpoint>/frames/NNN.png`` and at the end writes ``<samples>/training.gif``
-(:func:`write_gif`). The printed handout cannot play a GIF; it shows :func:`strip` instead.
+(:func:`write_gif`); a run that is not the run of record shows its own GIF (:func:`show_own`).
+The printed handout cannot play a GIF; it shows :func:`strip` instead.
 
 No TensorFlow here, only Pillow and numpy (the viridis colours are read from matplotlib once).
 """
@@ -122,6 +123,28 @@ def strip(gif_path, n: int = 6) -> Image.Image:
         out.paste(p, (0, y))
         y += p.height
     return out
+
+
+def show_own(folder, say: bool = True):
+    """When ``folder`` holds the pictures of a run that is not the run of record (what
+    :func:`gan_helpers.paths.sample_dir` gave it instead of ``samples/<name>/``): print where they are and why
+    (``say``; :func:`gan_helpers.results.pictures_line`) and, in a notebook, show its ``training.gif`` (the
+    notebook's Markdown shows the run of record's). Nothing for any other folder."""
+    from . import results
+
+    line = results.pictures_line(folder)
+    if line is None:
+        return
+    if say:
+        print(line)
+    gif = Path(folder) / GIF_NAME
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image as Picture, display
+    except ImportError:
+        return
+    if gif.is_file() and get_ipython() is not None:
+        display(Picture(data=gif.read_bytes(), format="gif"))
 
 
 class Frames:

@@ -1,4 +1,5 @@
-"""The two environment variables the notebooks read: ``GAN_EPOCHS`` and ``GAN_SEED``.
+"""The environment variables the notebooks read: ``GAN_EPOCHS``, ``GAN_SEED``, ``GAN2D_STEPS``; and
+``GAN_RUN_OF_RECORD``, which only ``make notebooks`` sets (:func:`gan_helpers.results.not_of_record`).
 
 A bad value stops with one line that names the variable and the fix, not a ``ValueError`` from
 deep inside. No TensorFlow here.
@@ -15,6 +16,8 @@ SEED_ENV = "GAN_SEED"
 DEFAULT_EPOCHS = 100  # the note's total_epoch
 DEFAULT_SEED = 42
 STEPS_2D_ENV = "GAN2D_STEPS"   # notebook 00's training steps (tests run it short)
+DEFAULT_STEPS_2D = 3000        # notebook 00's config.steps_2d(3000) (tests/test_config.py checks they agree)
+RECORD_ENV = "GAN_RUN_OF_RECORD"   # 1: this run may replace the committed samples/ (make notebooks sets it)
 
 
 class EnvVarError(GanHelpersError):
@@ -50,3 +53,8 @@ def seed(default: int = DEFAULT_SEED) -> int:
 def steps_2d(default: int) -> int:
     """Notebook 00's training steps: ``$GAN2D_STEPS`` (a whole number >= 10), else ``default``."""
     return env_int(STEPS_2D_ENV, default, minimum=10, example=500)
+
+
+def run_of_record_asked() -> bool:
+    """``$GAN_RUN_OF_RECORD`` is 1: ``make notebooks`` runs the notebooks to replace the committed results."""
+    return env_int(RECORD_ENV, 0, minimum=0, maximum=1, example=1) == 1

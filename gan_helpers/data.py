@@ -11,6 +11,7 @@ names the fix.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import tempfile
 import zipfile
@@ -26,6 +27,9 @@ EXAMPLE_PATH = "../shared/data/mnist-offline.npz"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
 N_CLASS = 10
 IMAGE_SHAPE = (28, 28)
+# The data of the committed runs (the run of record): the offline file, 14,106 training images
+# (sha256sum of ../shared/data/mnist-offline.npz).
+OFFLINE_SHA256 = "579d82f82876831b5c446b2aadd26430569a96638d2372f7d3739ba6d997997f"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,6 +67,19 @@ def _resolve(path_text: str) -> Path:
         return path
     from_root = paths.PACKAGE_ROOT / path
     return from_root if from_root.exists() else path
+
+
+def not_the_offline_file() -> str | None:
+    """Why the MNIST :func:`load_mnist` loads in this session is not the run of record's (the offline
+    file, :data:`OFFLINE_SHA256`), or None when it is. Reads the file's bytes, not its arrays: no TensorFlow."""
+    text = os.environ.get(ENV_VAR) or None
+    if not text:
+        return f"{ENV_VAR} unset (Keras's download), not the offline MNIST"
+    try:
+        digest = hashlib.sha256(_resolve(text).read_bytes()).hexdigest()
+    except OSError:
+        return f"{ENV_VAR}={text} cannot be read"
+    return None if digest == OFFLINE_SHA256 else f"{ENV_VAR}={text} is not the offline MNIST"
 
 
 def _check_arrays(arrays: dict, name: str) -> None:

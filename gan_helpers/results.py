@@ -20,6 +20,11 @@ Every result JSON holds one record under ``"provenance"`` (:func:`record`), the 
 :func:`verdict` turns the record into the one line a notebook prints: same code or other code, same CPU or
 another CPU. A writer refuses to put a trial run into ``results/`` (:func:`trial_refusal`).
 
+The committed ``samples/`` are results too: the grids and GIFs of the run of record, the run the committed
+notebooks hold. :func:`not_of_record` says whether this session's run is that run; only then does
+:func:`gan_helpers.paths.sample_dir` give ``samples/<name>/``, and any other run keeps its pictures beside
+its checkpoints and says so (:func:`pictures_line`), so the handout can refuse its saved outputs.
+
 No TensorFlow here: the fingerprint reads the source with :mod:`ast` (nothing is imported), and the
 TensorFlow version comes from the installed package's metadata.
 """
@@ -254,6 +259,97 @@ def trial_refusal(name: str, out, trial: str | None) -> str | None:
     ``"3 epochs, not 100"``) never goes into the committed ``results/<name>/``."""
     if trial and _owner(Path(out)) is result(name):
         return f"a trial run ({trial}) is not written into results/{name}/; write it elsewhere with --out"
+    return None
+
+
+# --- the committed samples/: the run of record's grids and GIFs -----------------------------------
+
+SAMPLES = {   # samples/<name>/ -> the notebook whose run of record draws it
+    "gan2d": "00_gan_in_2d.ipynb", "gan": "01_gan.ipynb", "cgan": "02_conditional_gan.ipynb",
+    "gan-better": "03_going_further.ipynb", "cgan-better": "03_going_further.ipynb"}
+NOT_OF_RECORD = "not the run of record"   # the words of a run's line (pictures_line) and the handout's check
+OUTSIDE_MAKE = "not started by make notebooks"
+_WHY = re.compile(re.escape(NOT_OF_RECORD) + r": (.+)$", re.M)
+
+
+def not_of_record(name: str) -> str | None:
+    """Why this session's run of ``samples/<name>/`` is not the run of record, or None when it is.
+
+    The run of record is ``make notebooks`` (``GAN_RUN_OF_RECORD=1``) with the committed settings: the
+    default ``GAN_EPOCHS`` (100) and ``GAN_SEED`` (42) and the offline MNIST (notebook 00: the default
+    ``GAN2D_STEPS``, no MNIST). Every other run is another kind of run, a learner's with the same settings too:
+    on another CPU it draws other bits, and ``git status`` must stay clean after it. The reasons name what
+    differs (``GAN_EPOCHS=5, not 100``), or else that make notebooks did not start it. A bad value of one of
+    the variables raises its one-line :class:`~gan_helpers.config.EnvVarError`."""
+    from . import config, data
+
+    if name not in SAMPLES:
+        raise ResultsError(f"no run of record draws samples/{name}/; those are {', '.join(SAMPLES)}")
+    by_make = config.run_of_record_asked()   # first: a bad value is refused whatever else differs
+    if name == "gan2d":   # points in the plane: its steps, no MNIST
+        asked = [(config.STEPS_2D_ENV, config.steps_2d(config.DEFAULT_STEPS_2D), config.DEFAULT_STEPS_2D)]
+    else:
+        asked = [(config.EPOCHS_ENV, config.total_epoch(), config.DEFAULT_EPOCHS)]
+    asked.append((config.SEED_ENV, config.seed(), config.DEFAULT_SEED))
+    reasons = [f"{env}={value}, not {default}" for env, value, default in asked if value != default]
+    if name != "gan2d":
+        reasons.append(data.not_the_offline_file())
+    reasons = [reason for reason in reasons if reason]
+    if not reasons and not by_make:
+        reasons.append(OUTSIDE_MAKE)
+    return "; ".join(reasons) or None
+
+
+def pictures_line(folder) -> str | None:
+    """The line a run that is not the run of record prints about its pictures, when ``folder`` is the
+    folder :func:`gan_helpers.paths.sample_dir` gave it instead of ``samples/<name>/``:
+
+        this run's pictures: checkpoints/gan/samples/ (samples/gan/ keeps the run of record's); not the run of record: GAN_EPOCHS=5, not 100
+
+    None for any other folder (the run of record's ``samples/<name>/``, a test's)."""
+    from . import paths
+
+    folder = Path(folder).resolve()
+    for name in SAMPLES:
+        if folder == paths.own_sample_dir(name).resolve():
+            why = not_of_record(name)
+            if why:
+                return (f"this run's pictures: {paths.shown(folder)}/ (samples/{name}/ keeps the run of record's); "
+                        f"{NOT_OF_RECORD}: {why}")
+    return None
+
+
+def why_not_of_record(text: str) -> str | None:
+    """The reasons a :func:`pictures_line` in ``text`` (a notebook's saved output) gives, or None if it has none."""
+    match = _WHY.search(text)
+    return match.group(1).strip() if match else None
+
+
+def samples_refusal(folder) -> str | None:
+    """Why a run may not write its grids and GIF into ``folder``, or None: the checkout's committed
+    ``samples/`` take only the run of record's (what :func:`gan_helpers.paths.sample_dir` gives it)."""
+    from . import paths
+
+    folder = Path(folder).resolve()
+    if not folder.is_relative_to((PACKAGE_ROOT / "samples").resolve()):
+        return None
+    name = folder.name
+    if folder == paths.sample_dir(name).resolve():
+        return None
+    why = (not_of_record(name) if name in SAMPLES else None) or f"this session writes under {paths.project_root()}"
+    return (f"{shown(folder)}/ holds the run of record's pictures, and this run is {NOT_OF_RECORD} ({why}): "
+            f"give sample_dir=paths.sample_dir({name!r}) ({paths.shown(paths.sample_dir(name))}/)")
+
+
+def run_of_record_refusal(notebooks) -> str | None:
+    """``make notebooks``: why running ``notebooks`` (file names) now would not make the run of record, or None."""
+    from . import data
+
+    for name, notebook in SAMPLES.items():
+        why = not_of_record(name) if notebook in notebooks else None
+        if why:
+            return (f"make notebooks: {notebook} would not be the run of record ({why}); "
+                    f"run MNIST_NPZ={data.EXAMPLE_PATH} make notebooks")
     return None
 
 

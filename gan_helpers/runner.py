@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import time
 
-from . import animation, paths, plotting, training
+from . import animation, paths, plotting, results, training
 from .checkpoints import LOG_FILE, TrainingCheckpoint
 from .progress import progress_bar
 from .settings import require
@@ -56,7 +56,9 @@ class Run:
 
     ``checkpoint_dir``: save there and resume from there (``None``: no checkpoints); ``fresh=True`` deletes
     it first. ``sample_dir`` and ``sample_rows``: ``sample_rows()`` (a list of image rows) is saved as
-    ``sample_dir/NNN.png`` at the sample epochs and drawn as every epoch's frame of ``sample_dir/training.gif``.
+    ``sample_dir/NNN.png`` at the sample epochs and drawn as every epoch's frame of ``sample_dir/training.gif``;
+    give ``paths.sample_dir(name)``, which is the committed ``samples/<name>`` only for the run of record
+    (a run that is not says where its pictures go instead); the committed ``samples/`` are refused to any other.
     ``watch``: a function called after every epoch that returns ``{name: number}``; each number joins
     ``history[name]`` (and is saved with the checkpoint). ``log``: where the epoch lines go (``None``: nowhere).
     """
@@ -66,6 +68,9 @@ class Run:
                  desc="training"):
         if sample_dir is not None and sample_rows is None:
             raise ValueError("sample_dir needs sample_rows: the function that returns the rows to save")
+        refused = None if sample_dir is None else results.samples_refusal(sample_dir)
+        if refused:
+            raise results.ResultsError(refused)
         self.settings = require(settings)
         self.generator, self.discriminator = generator, discriminator
         self.D_optimizer, self.G_optimizer = D_optimizer, G_optimizer
@@ -113,6 +118,9 @@ class Run:
                   f"fresh=True trains again from epoch 0")
         elif done:
             print(f"resuming after epoch {done - 1:04d} ({done} of {total_epoch} epochs done)")
+        own = None if self.grids is None else results.pictures_line(self.grids.folder)
+        if own:
+            print(own)      # not the run of record: where this run's grids and GIF go instead of samples/
         if self.log and any(not training.is_logged_epoch(e, done, total_epoch) for e in range(done, total_epoch)):
             full_log = "" if self.checkpoint is None else f"; every epoch in {paths.shown(self.checkpoint.directory / LOG_FILE)}"
             self.log(f"(one line for epoch {done}, every 10th epoch and the last{full_log})")
@@ -158,6 +166,7 @@ class Run:
                 self.checkpoint.save(self.total_epoch, self.history)
         if self.frames is not None:
             self.frames.write_gif(trained=bool(self.history.steps))
+            animation.show_own(self.grids.folder, say=False)   # its line was printed when the run started
         return self.history
 
 

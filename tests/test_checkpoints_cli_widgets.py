@@ -240,19 +240,21 @@ def test_digit_slider_without_checkpoint_says_train_it_first(tmp_path):
 
 
 def test_widgets_use_the_projects_folders_by_default(cgan_dir, gan_dir, tmp_path, monkeypatch):
-    """In a notebook `widgets.digit_slider()` etc. need no path: checkpoints/ and samples/ of the project."""
+    """In a notebook `widgets.digit_slider()` etc. need no path: checkpoints/ of the project, and the sample grids
+    of this session's run (paths.sample_dir: beside its checkpoints, as for any run but the run of record)."""
     project = tmp_path / "project"
     monkeypatch.setenv("GAN_PROJECT_ROOT", str(project))
+    monkeypatch.delenv("GAN_RUN_OF_RECORD", raising=False)
     missing = [widgets.digit_slider().value, widgets.latent_walk().value, widgets.epoch_browser().value]
     assert str(project / "checkpoints" / "cgan") in missing[0] and widgets.TRAIN_FIRST in missing[0]
     assert str(project / "checkpoints" / "gan") in missing[1] and widgets.TRAIN_FIRST in missing[1]
-    assert str(project / "samples" / "gan") in missing[2] and widgets.TRAIN_FIRST in missing[2]
+    assert str(project / "checkpoints" / "gan" / "samples") in missing[2] and widgets.TRAIN_FIRST in missing[2]
 
     shutil.copytree(cgan_dir, project / "checkpoints" / "cgan")
     shutil.copytree(gan_dir, project / "checkpoints" / "gan")
     from gan_helpers import plotting
 
-    plotting.save_grid([np.zeros((10, 784))], plotting.sample_path(project / "samples" / "gan", 4))
+    plotting.save_grid([np.zeros((10, 784))], plotting.sample_path(project / "checkpoints" / "gan" / "samples", 4))
     slider = widgets.digit_slider(count=2, seed=1)
     generator, settings = checkpoints.load_generator(cgan_dir)
     np.testing.assert_allclose(slider.last_images, models.generate(generator, settings, 2, seed=1, digit=0), atol=1e-6)

@@ -137,8 +137,8 @@ def test_rerun_draws_the_same_pictures_also_on_the_agg_backend(tmp_path, monkeyp
     monkeypatch.setenv("MPLBACKEND", "Agg")
     classifier.load_or_train_classifier(data.load_mnist(real_mnist_path()), classifier_dir)   # this test run's, once
     pb, nbb = _run_copy("01_gan.ipynb", tmp_path / "b", monkeypatch, classifier_cache=classifier_dir)
-    a = np.asarray(Image.open(pa / "samples/gan/000.png"))
-    b = np.asarray(Image.open(pb / "samples/gan/000.png"))
+    a = np.asarray(Image.open(pa / "checkpoints/gan/samples/000.png"))   # a 1-epoch run: not the run of record's samples/
+    b = np.asarray(Image.open(pb / "checkpoints/gan/samples/000.png"))
     np.testing.assert_array_equal(a, b)
     inline, agg = _checked_outputs(nba), _checked_outputs(nbb)
     assert len(inline) >= 2 and agg[:len(inline)] == inline, "a checked cell prints another answer on Agg"
@@ -146,7 +146,9 @@ def test_rerun_draws_the_same_pictures_also_on_the_agg_backend(tmp_path, monkeyp
     assert [int(e[0]) for e in lines] == [0]
     assert all(math.isfinite(float(v)) and float(v) < 0 for v in lines[0][1:]), \
         "the note's objectives are log-probabilities: finite and negative"
-    assert sorted(p.name for p in (pb / "samples/gan").iterdir()) == ["000.png", "training.gif"]
+    assert sorted(p.name for p in (pb / "checkpoints/gan/samples").iterdir()) == ["000.png", "training.gif"]
+    assert not (pb / "samples").exists()
+    assert "not the run of record: GAN_EPOCHS=1, not 100" in _stream_text(nbb), "the notebook says where and why"
 
 
 def test_environment_yml_and_pip_files_describe_one_environment():

@@ -116,7 +116,9 @@ def test_sigkill_mid_epoch_then_resume(tmp_path):
     history = json.loads((ckpt_dir / "history.json").read_text())
     assert len(history["D loss"]) == len(history["G loss"]) == 5, "the loss history is the whole run"
     checkpoints.load_generator(ckpt_dir)
-    samples = sorted(p.name for p in (project / "samples" / "gan").glob("*.png"))
+    own = ckpt_dir / "samples"     # a 5-epoch run is not the run of record: its pictures are beside its checkpoints
+    samples = sorted(p.name for p in own.glob("*.png"))
     assert samples == ["000.png"], "the sample grid of epoch 0 survived the restart"
-    with Image.open(project / "samples" / "gan" / "training.gif") as gif:
+    assert not (project / "samples").exists(), "nothing written where the run of record's pictures are"
+    with Image.open(own / "training.gif") as gif:
         assert gif.n_frames == 3, "the resumed run's animation shows epochs 0, 2 and 4 of both runs"
