@@ -595,6 +595,33 @@ def test_a_missing_or_broken_gif_stops_the_build_in_one_line(exercises, tmp_path
     assert not (tmp_path / "out").exists(), "nothing written"
 
 
+def test_a_notebook_saved_from_a_short_run_is_refused_in_one_line(exercises, tmp_path, monkeypatch, capsys):
+    """The handout prints only the run of record: a notebook saved after a quick GAN_EPOCHS=2 run (its
+    training cell's line from gan_helpers.results) stops the build, naming the fix; nothing is written."""
+    from gan_helpers import paths, results
+
+    for name in ("GAN_SEED", "GAN_PROJECT_ROOT", "GAN_RUN_OF_RECORD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GAN_EPOCHS", "2")
+    monkeypatch.setenv("MNIST_NPZ", str(tmp_path / "any.npz"))
+    line = results.pictures_line(paths.sample_dir("gan"))
+    assert line.endswith("not the run of record: GAN_EPOCHS=2, not 100; "
+                         f"MNIST_NPZ={tmp_path / 'any.npz'} cannot be read"), line
+    path = exercises / "01_lesson.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    argv = ["--notebooks", str(exercises), "--out", str(tmp_path / "out"), "--html-only"]
+    assert handout.main(argv) == 0, "the run of record's notebook builds"
+    shutil.rmtree(tmp_path / "out")
+    nb.cells[1].outputs = [_stream("Epoch 0000 D loss: -0.41 G loss: -2.9\n" + line + "\nEpoch 0001 D loss: -0.3 G loss: -2.1\n")]
+    nbformat.write(nb, path)
+    assert handout.main(argv) == 1
+    err = capsys.readouterr().err
+    assert err == (f"handout: error: 01_lesson.ipynb holds the saved outputs of a run that is not the run of record "
+                   f"(GAN_EPOCHS=2, not 100; MNIST_NPZ={tmp_path / 'any.npz'} cannot be read): restore the committed "
+                   f"notebook (git checkout {path}) or run it again with make notebooks NOTEBOOKS=01_lesson.ipynb\n")
+    assert not (tmp_path / "out").exists(), "nothing written"
+
+
 def test_no_code_hides_the_lesson_code_in_both_editions_but_not_the_teachers_solutions(exercises):
     student_html, student = _edition(exercises, "student", code=False)
     teacher_html, teacher = _edition(exercises, "teacher", code=False)

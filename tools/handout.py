@@ -24,6 +24,10 @@ What reaches paper:
   of STRIP_FRAMES of its frames (gan_helpers.animation.strip) as a PNG, with a caption. A
   missing image file stops the build with one line naming the notebook and the fix.
 
+Only the run of record reaches paper: a notebook saved from another kind of run (a quick GAN_EPOCHS=5
+run, another seed or data; its outputs carry gan_helpers.results.pictures_line, whose pictures are not
+the committed samples/ its Markdown shows) stops the build with one line naming the fix.
+
 Cell tags (cell metadata "tags") the handout obeys:
   handout-hide    the cell is left out of the handout.
   handout-figure  only the cell's outputs are shown, never its code: a cell that draws
@@ -77,6 +81,7 @@ from traitlets import Enum
 from traitlets.config import Config
 
 from gan_helpers.paths import PACKAGE_ROOT
+from gan_helpers.results import NOT_OF_RECORD, why_not_of_record
 TEMPLATE_DIR = Path(__file__).resolve().parent / "handout_template"
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 
@@ -138,6 +143,20 @@ def _title_of(nb, path: Path) -> str:
     return path.stem
 
 
+def check_run_of_record(nb, path: Path) -> None:
+    """A notebook whose saved outputs come from a run other than the run of record: stop, naming the fix."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            text = output.get("text", "") if output.output_type == "stream" else output.get("data", {}).get("text/plain", "")
+            why = why_not_of_record(text)
+            if why:
+                path = path.resolve()
+                where = path.relative_to(PACKAGE_ROOT).as_posix() if path.is_relative_to(PACKAGE_ROOT) else str(path)
+                raise HandoutError(f"{path.name} holds the saved outputs of a run that is {NOT_OF_RECORD} ({why}): "
+                                   f"restore the committed notebook (git checkout {where}) or run it again with "
+                                   f"make notebooks NOTEBOOKS={path.name}")
+
+
 def merge_notebooks(paths: list[Path]):
     """One notebook with every cell of ``paths`` in order, and their titles."""
     merged = nbformat.v4.new_notebook()
@@ -147,6 +166,7 @@ def merge_notebooks(paths: list[Path]):
             nb = nbformat.read(path, as_version=4)
         except Exception as exc:  # a JSON or schema error: name the file, one line
             raise HandoutError(f"cannot read {path.name}: {str(exc).splitlines()[0]}") from None
+        check_run_of_record(nb, path)
         if not merged.metadata:
             merged.metadata = {key: copy.deepcopy(nb.metadata[key])
                                for key in ("kernelspec", "language_info") if key in nb.metadata}
