@@ -37,11 +37,12 @@ gan_helpers/              what the notebooks import (this package)
     lab2d/view2d.py       pictures of one training state (fast frames, D* against D)
     lab2d/widget.py       the live widget (play / pause / one step)
   Small parts
-    config.py             GAN_EPOCHS, GAN_SEED, GAN2D_STEPS, checked
-    paths.py              where checkpoints/, samples/ and the checkout are
+    config.py             GAN_EPOCHS, GAN_SEED, GAN2D_STEPS, GAN_RUN_OF_RECORD, checked
+    paths.py              where checkpoints/, samples/ (or a run's own pictures) and the checkout are
     atomic.py             atomic file writes (no half-written file after a crash)
     timing.py             the CPU model, durations, the notebook's clock
-    results.py            the saved results in results/: where, reading, their provenance record, the verdict line
+    results.py            the saved results in results/: where, reading, their provenance record, the verdict line;
+                          whether a run is the run of record that may write samples/
     errors.py, _quiet.py  one error type; TensorFlow imported without its start-up lines
     __main__.py           the command line: python -m gan_helpers sample ...
 tools/                    what a learner never imports: the handout builder (python -m tools.handout), the
@@ -51,7 +52,8 @@ benchmarks/               make bench: speed only (tf2_notebooks, bound, profiles
 results/                  saved results the notebooks read, each with its provenance record (make ablation,
                           make cgan-noise, make note-tf1, make coverage-2d)
 tests/                    pytest; make test-fast (unit tests) and make test (everything, notebooks by nbval)
-samples/                  the committed run of record's grids and GIFs
+samples/                  the committed run of record's grids and GIFs (only make notebooks writes them; any other
+                          run's go to checkpoints/<name>/samples: paths.sample_dir, results.not_of_record)
 
 One source per training step and loop: the package defines them and the notebooks show that code
 (show_source) where they teach it, then run it. The other choice, the notebook as the source and a module
