@@ -139,12 +139,15 @@ def losses_summary(history) -> dict:
             "last_loss_D": d_loss[-1] if d_loss else None, "last_loss_G": g_loss[-1] if g_loss else None}
 
 
+FAST = False   # --fast: training.train_fast, the opt-in chunked XLA loop, instead of training.train
+
+
 def train(model, epochs, seed, folder: Path) -> dict:
     """One fresh training run of ``model`` for ``epochs`` epochs, saving into ``folder``."""
     run, train_step, arrays, watch = BUILDERS[model](seed, _baseline.mnist(), folder)
     start = time.perf_counter()
     history = run.fit(train_step, arrays, total_epoch=epochs, batch_size=batch_size, log=epoch_log, desc=model,
-                      watch=watch)
+                      watch=watch, fast=FAST)
     seconds = time.perf_counter() - start
     return {"epochs": epochs, "steps": history.steps, "seconds": seconds, "fit_seconds": history.seconds,
             **losses_summary(history), "written": written(folder)}
@@ -205,10 +208,14 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=42, help="the notebooks' SEED (default 42)")
     parser.add_argument("--full", type=int, metavar="EPOCHS",
                         help="instead: one run of EPOCHS epochs; JSON with wall time, peak RSS, NaN check")
+    parser.add_argument("--fast", action="store_true",
+                        help="train with training.train_fast (the opt-in chunked XLA loop) instead of training.train")
     parser.add_argument("--workdir", type=Path,
                         help="keep the checkpoints and sample grids here (one subfolder per run) instead of "
                              "a temporary directory; the subfolders are replaced")
     args = parser.parse_args(argv)
+    global FAST
+    FAST = args.fast
     if args.full is None and args.model == "further":
         parser.error("further: only --full EPOCHS")
     if args.full is None and args.long <= args.short:
@@ -223,7 +230,8 @@ def main(argv=None):
     except MnistDataError as exc:
         parser.exit(2, f"{parser.prog}: {exc}\n")
     common = {"script": "tf2_notebooks", "model": args.model, "notebook": NOTEBOOKS[args.model],
-              "num_train": mnist.num_train, "machine": timing.describe(), "pid": os.getpid()}
+              "num_train": mnist.num_train, "machine": timing.describe(), "pid": os.getpid(),
+              "loop": "training.train_fast" if args.fast else "training.train"}
     folders = Folders(args.workdir)
     try:
         if args.full is not None:
