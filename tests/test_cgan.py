@@ -104,6 +104,23 @@ def test_the_tool_refuses_short_runs_into_the_notebooks_file_and_gan_epochs():
 
 
 @pytest.mark.slow
+def test_a_trial_run_of_the_tool_writes_a_result_the_notebook_can_read(tmp_path):
+    """The tool end to end (1 epoch per run, into another folder): its record is plain JSON and loads
+    (a record holding a Settings object once failed only after all four 100-epoch runs had trained)."""
+    from conftest import real_mnist_path
+
+    out = tmp_path / "results.json"
+    env = {**os.environ, "MNIST_NPZ": str(real_mnist_path())}
+    env.pop("GAN_EPOCHS", None)
+    done = subprocess.run([sys.executable, str(SCRIPT), "--epochs", "1", "--out", str(out)], env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    runs, facts = cgan.load_results(out)
+    assert sorted(runs) == sorted(cgan.COMPARISON) and facts["epochs"] == 1
+    assert facts["provenance"]["settings"]["note"]["learning_rate"] == cgan.LEARNING_RATE
+
+
+@pytest.mark.slow
 @pytest.mark.reproduction
 def test_a_saved_run_is_what_the_code_trains_today(tmp_path):
     """Train one saved run again (100 epochs, about a minute): on the machine and TensorFlow that made the

@@ -38,6 +38,13 @@ CODE_OF = ("gan_helpers.cgan.NOTE", "gan_helpers.cgan.note_train_step", "gan_hel
            "gan_helpers.training", "tools.cgan_noise.main")
 
 
+def note_record() -> dict:
+    """The note's model and recipe as plain JSON (the record's ``settings["note"]``)."""
+    model = cgan.NOTE.to_dict()
+    return {"batch_size": cgan.BATCH_SIZE, "learning_rate": cgan.LEARNING_RATE,
+            **{key: model[key] for key in ("n_hidden", "n_input", "n_noise", "n_class")}}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="cgan_noise", description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=cgan.EPOCHS, help=f"epochs per run (default {cgan.EPOCHS})")
@@ -67,7 +74,7 @@ def main(argv=None) -> int:
                   f"{run.history['D loss'][-1]:.4g} G loss {run.history['G loss'][-1]:.4g} | "
                   f"{time.perf_counter() - start:.0f} s", flush=True)
         record = results.record(CODE_OF, {"epochs": args.epochs, "runs": [list(key) for key in cgan.COMPARISON],
-                                          "note": cgan.NOTE}, data=mnist.describe())
+                                          "note": note_record()}, data=mnist.describe())
         print(f"wrote {cgan.save_results(entries, record, args.out, args.epochs, data=mnist.describe())}")
     except GanHelpersError as exc:
         print(f"cgan-noise: {exc}", file=sys.stderr)
