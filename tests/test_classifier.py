@@ -144,3 +144,23 @@ def test_sample_quality_on_real_and_collapsed_images(trained, mnist):
     assert wrong["label acc per digit"][7] <= 0.02 and wrong["label acc per digit"][1] >= 0.97
     assert wrong["label acc per digit"][0] is None
     assert one["FD"] > 20 * real["FD"], "a collapsed set is far from the real one"
+
+
+@pytest.mark.slow
+def test_ten_sure_images_repeated_fool_the_score_but_not_the_frechet_distance(trained, mnist):
+    """Notebook 3, exercise 1: for each digit the training image the classifier is surest of, 1,000 times each.
+
+    The score and the digit shares see only the classifier's answers, so they call this set perfect; the
+    Frechet distance compares the features' spread and does not. (The construction repeats the notebook's.)
+    """
+    model = trained[0]
+    labels = mnist.y_train.argmax(1)
+    p = classifier.class_probabilities(model, mnist.x_train)
+    surest = [np.flatnonzero(labels == d)[np.argmax(p[labels == d, d])] for d in range(10)]
+    fake = np.repeat(mnist.x_train[surest], 1000, axis=0)
+    real_features = classifier.features(model, mnist.x_test)
+    fooled = classifier.sample_quality(model, fake, real_features)
+    assert 9.9 < fooled["score"] <= 10.0 + 1e-6, "near the highest possible score, 10"
+    np.testing.assert_allclose(fooled["shares"], np.full(10, 0.1))
+    floor = classifier.frechet_distance(classifier.features(model, mnist.x_train[:10000]), real_features)
+    assert fooled["FD"] > 20 * floor, (fooled["FD"], floor)
