@@ -9,7 +9,7 @@ diversity, |grad G|, the losses, ...), its end measures (score, top class and FD
 notebook's brief_report) and the provenance record of gan_helpers.results. No notebook cell is executed.
 Trials with --epochs or --seeds must go elsewhere (--out).
 
-    MNIST_NPZ=../shared/data/mnist-offline.npz make minimax       # about 3 min on 2 cores
+    MNIST_NPZ=../shared/data/mnist-offline.npz make minimax       # 7 min 31 s on 2 cores shared with other jobs
 """
 
 from __future__ import annotations
