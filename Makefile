@@ -149,7 +149,7 @@ BENCH_ARGS ?=
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
-# Saved results (gan_helpers/results.py): four tools in tools/ write results/<name>/ with a provenance
+# Saved results (gan_helpers/results.py): five tools in tools/ write results/<name>/ with a provenance
 # record (fingerprint of the code that made it, settings, CPU, TensorFlow); the notebooks read them and
 # print one verdict line. A trial run (shorter, or other settings) is refused there: give --out elsewhere.
 
@@ -179,6 +179,15 @@ coverage-2d: $(STAMP)
 	$(PY) tools/coverage_2d.py $(COVERAGE_2D_ARGS)
 
 .PHONY: cgan-noise
+
+# Notebook 1's experiment with the minimax loss (tools/minimax.py): both generator losses x seeds 42, 7, 1,
+# 20 epochs each, built as the notebook's train_briefly (gan_helpers.brief_gan), every epoch's D(x), D(G(z)),
+# diversity and |grad G| and the end score/FD saved in results/minimax/results.json; MINIMAX_ARGS for trials.
+# A GAN_EPOCHS is refused by the tool before it trains.
+MINIMAX_ARGS ?=
+.PHONY: minimax
+minimax: $(STAMP)
+	$(PY) tools/minimax.py $(MINIMAX_ARGS)
 
 # The note's own TF1 code (tools/tf1_gan.py, tf1_cgan.py as transcribed), trained for 14,100 and
 # 55,000 steps per configuration (gan, cgan-note-normal, cgan-uniform; seed 42), its samples scored

@@ -25,6 +25,7 @@ gan_helpers/              what the notebooks import (this package)
     diagnostics.py        the generator's learning signal on a fixed batch (D(x), D(G(z)), |grad G|)
     experiments.py        notebook 3's options, rows and table
     cgan.py               notebook 2's conditional GAN runs and its noise comparison
+    brief_gan.py          notebook 1's brief 20-epoch runs and its three-seed minimax comparison
   Pictures and widgets
     plotting.py           sample grids and curves
     animation.py          the training GIF, one frame per epoch
@@ -46,11 +47,11 @@ gan_helpers/              what the notebooks import (this package)
     errors.py, _quiet.py  one error type; TensorFlow imported without its start-up lines
     __main__.py           the command line: python -m gan_helpers sample ...
 tools/                    what a learner never imports: the handout builder (python -m tools.handout), the
-                          writers of results/ (ablation, cgan_noise, note_tf1, coverage_2d) and the note's
+                          writers of results/ (ablation, cgan_noise, note_tf1, coverage_2d, minimax) and the note's
                           TF1 code they and make bench run (tf1_gan, tf1_cgan, _baseline)
 benchmarks/               make bench: speed only (tf2_notebooks, bound, profiles, the measured tables)
 results/                  saved results the notebooks read, each with its provenance record (make ablation,
-                          make cgan-noise, make note-tf1, make coverage-2d)
+                          make cgan-noise, make note-tf1, make coverage-2d, make minimax)
 tests/                    pytest; make test-fast (unit tests) and make test (everything, notebooks by nbval)
 samples/                  the committed run of record's grids and GIFs (only make notebooks writes them; any other
                           run's go to checkpoints/<name>/samples: paths.sample_dir, results.not_of_record)

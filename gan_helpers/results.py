@@ -1,13 +1,14 @@
 """Saved results: where each one lives, reading it, and the one provenance record every result carries.
 
-Four results take too long for a notebook, so a tool makes them once (``make ...``) and the notebooks read them:
+Five results take too long for a notebook, so a tool makes them once (``make ...``) and the notebooks read them:
 
     results/ablation/      notebook 3's table, one JSON per row and seed    make ablation     tools/ablation.py
     results/cgan-noise/    notebook 2's noise comparison (4 runs)          make cgan-noise   tools/cgan_noise.py
     results/note-tf1/      the note's TF1 code, re-run (notebooks 1, 2)    make note-tf1     tools/note_tf1.py
     results/coverage-2d/   notebook 00's mode-coverage table               make coverage-2d  tools/coverage_2d.py
+    results/minimax/       notebook 1's minimax experiment, three seeds    make minimax      tools/minimax.py
 
-Every result JSON holds one record under ``"provenance"`` (:func:`record`), the same for all four:
+Every result JSON holds one record under ``"provenance"`` (:func:`record`), the same for all five:
 
 - ``code``: a fingerprint of the public code that made it (:func:`fingerprint` of ``code of``), or
   ``"not recorded: ..."`` for a file made before the record existed;
@@ -79,6 +80,7 @@ RESULTS = {r.name: r for r in (
     Result("cgan-noise", "results.json", "tools/cgan_noise.py", 4),
     Result("note-tf1", "results.json", "tools/note_tf1.py", 30),
     Result("coverage-2d", "coverage.json", "tools/coverage_2d.py", 6),
+    Result("minimax", "results.json", "tools/minimax.py", 8),   # 7 min 31 s measured, other jobs sharing the 2 cores
 )}
 
 

@@ -1,9 +1,10 @@
 """The training steps of notebooks 1 and 2, defined once: the notebooks show them, ``make bench`` times them.
 
-Notebook 1 shows its losses (#10), its ``train_step`` (#12) and the ``watch`` it reads after every epoch
-from here (``show_source``); notebook 2 its losses and ``train_step`` (#6, #7, #9). The code a learner reads
-is the code that runs, and the tools that time or re-run the notebooks (``make bench``, ``make cgan-noise``)
-import the same functions. The notebooks' variables (models, optimisers, sizes) are the factories' arguments.
+Notebook 1 shows its losses (#10), its ``train_step`` (#12), the ``watch`` it reads after every epoch and its
+experiment's minimax objective from here (``show_source``); notebook 2 its losses and ``train_step`` (#6, #7, #9).
+The code a learner reads is the code that runs, and the tools that time or re-run the notebooks (``make bench``,
+``make cgan-noise``, ``make minimax``) import the same functions. The notebooks' variables (models, optimisers,
+sizes) are the factories' arguments.
 """
 
 from __future__ import annotations
@@ -25,12 +26,17 @@ def G_objective(D_gene):
     return tf.reduce_mean(-tf.nn.softplus(-D_gene))
 
 
+def minimax_G_objective(D_gene):
+    # The value function's generator term as an objective to maximise: -mean(log(1 - D(G(z)))), from logits.
+    return tf.reduce_mean(tf.nn.softplus(D_gene))
+
+
 def make_gan_train_step(generator, discriminator, D_optimizer, G_optimizer, get_noise, batch_size, n_noise,
                         G_objective=G_objective):
     """Notebook 1's ``train_step`` (step #12) for these models and optimisers.
 
     ``G_objective``: the generator's objective (maximised); notebook 1's by default, another one
-    (e.g. the minimax form) to compare what only that change does.
+    (``minimax_G_objective``, the minimax form) to compare what only that change does.
     """
     D_var_list = discriminator.trainable_variables
     G_var_list = generator.trainable_variables
