@@ -203,8 +203,8 @@ def leave_one_out(kind) -> dict:
 
 
 CAPACITY_PARTS = {   # the vanilla GAN's "3 layers, batch norm in G" undone one part at a time (issue 26)
-    "without batch norm in G (3 layers kept)": {"batch_norm": False},
-    "without 3 layers (batch norm in G kept)": {"n_hidden": 256},
+    "without BN in G, 3 layers kept": {"batch_norm": False},
+    "without 3 layers, BN in G kept": {"n_hidden": 256},
 }
 
 
