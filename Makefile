@@ -134,10 +134,14 @@ $(LAB_PAGE_CONFIG): $(STAMP)
 # nbval runs on a copy of the notebooks, and GAN_PROJECT_ROOT points the notebooks and the tests
 # at that copy, so a short test run writes its checkpoints/ and samples/ into $(TEST_RUN)/ and
 # never overwrites the committed samples/ or a learner's checkpoints/.
+# It says what it is doing (issue 28, item 5): one line first on the two phases, then pytest's
+# --verbose names each test, and each notebook cell, as it starts, so a test that takes minutes (the
+# benchmarks, the reproductions, a training cell) is never a silent stretch with only a file name.
 test: $(STAMP)
 	@rm -rf $(TEST_RUN) && mkdir -p $(TEST_RUN) && cp -r notebooks $(TEST_RUN)/
+	@echo "make test: first the tests in tests/, then the four notebooks re-run from $(TEST_RUN)/notebooks/ (GAN_EPOCHS=$(TEST_EPOCHS), GAN2D_STEPS=$(TEST_STEPS_2D)), each test and cell named as it starts; the 15 slowest are listed at the end"
 	GAN_PROJECT_ROOT=$(abspath $(TEST_RUN)) GAN_EPOCHS=$(TEST_EPOCHS) GAN2D_STEPS=$(TEST_STEPS_2D) $(PY) -m pytest tests $(TEST_RUN)/notebooks \
-		--nbval-lax --nbval-current-env $(PYTEST_COMMON) $(PYTEST_ARGS)
+		--nbval-lax --nbval-current-env --verbose $(PYTEST_COMMON) $(PYTEST_ARGS)
 
 # The fast tier: unit tests without the ones marked slow (those train on real MNIST, run a notebook,
 # a browser, the PDF build or a reproduction), and no notebooks.

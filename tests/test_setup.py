@@ -158,6 +158,9 @@ def test_make_test_writes_into_the_scratch_copy_and_test_fast_leaves_out_slow_te
     test = _make("-n", "test").stdout
     assert f"GAN_PROJECT_ROOT={ROOT / '.test-run'} " in test
     assert "cp -r notebooks .test-run/" in test and "--nbval-lax" in test
+    # it says what it does: the phases first, each test as it starts, the slowest at the end
+    assert "echo \"make test: first the tests in tests/, then the four notebooks" in test
+    assert "--verbose" in test and "--durations=15" in test
     fast = _make("-n", "test-fast").stdout
     assert '-m "not slow" tests' in fast and "--nbval" not in fast
     assert f"GAN_PROJECT_ROOT={ROOT / '.test-run'} " in fast
