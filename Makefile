@@ -29,7 +29,7 @@ export MNIST_NPZ := $(abspath $(MNIST_NPZ))
 endif
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: lab test test-fast install clean bench ablation ablation-epochs check-python
+.PHONY: lab lab-config test test-fast install clean bench ablation ablation-epochs check-python
 
 install: $(STAMP)
 
@@ -86,18 +86,66 @@ $(STAMP): pyproject.toml requirements.txt
 		|| { echo "make: the install is incomplete (see the output above)"; exit 1; }
 	@touch $@
 
-lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 \
-		--LabApp.default_url=/lab/tree/notebooks/00_gan_in_2d.ipynb \
-		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+# make lab starts quietly (issue 28, item 2). Everything it configures lives in $(VENV) or on the
+# command line below, never in the user's ~/.jupyter or ~/.local, so `rm -rf $(VENV)` takes it away.
+# - The news pop-up ("Would you like to get notified about official Jupyter news?") and the update
+#   check: JupyterLab's documented switch (docs: user/announcements) disables the plugin that asks,
+#   `jupyter labextension disable @jupyterlab/apputils-extension:announcements`, here at the
+#   sys_prefix level, which writes LAB_PAGE_CONFIG (written again when the venv is made again).
+# - "Notebook ... is not trusted": `jupyter trust` signs the notebooks at each start (a git pull may
+#   have changed them); the signatures and their key are in $(VENV)/share/jupyter (LAB_NOTARY,
+#   given to the server too, which signs a notebook the learner saves).
+# - "Kernel is running over TCP without encryption": the server gives each kernel CurveZMQ keys
+#   (jupyter_client's KernelManager.transport_encryption=auto; ipykernel's kernel.json declares
+#   "supported_encryption": ["curve"]).
+# - "The websocket_ping_timeout (90000) cannot be longer than the websocket_ping_interval (30000)":
+#   jupyter_server's kernel websocket asks tornado for a 90 s pong timeout, which tornado refuses and
+#   replaces by the 30 s interval; asking for 30 s (tornado_settings ws_ping_timeout, in ms) changes
+#   nothing but the warning (jupyter-server/jupyter_server#1612).
+# - "No web browser found": --no-browser when Python's webbrowser module, which the server asks,
+#   finds none. The server's banner gives the address either way.
+# - The informational lines: --Application.log_level=WARN (the server, JupyterLab and the other server
+#   extensions) keeps warnings, errors and the server's banner with the address; our first line says
+#   how to stop. LAB_ARGS=--Application.log_level=INFO brings them back.
+# The two set-up steps print nothing unless they fail; then one line says what failed and JupyterLab
+# starts anyway (a notebook that cannot be read, say after a git merge, must not keep the others shut).
+LAB_NEWS_PLUGIN := @jupyterlab/apputils-extension:announcements
+LAB_PAGE_CONFIG := $(VENV)/etc/jupyter/labconfig/page_config.json
+LAB_NOTARY_DIR := $(abspath $(VENV))/share/jupyter
+LAB_NOTARY := --NotebookNotary.db_file=$(LAB_NOTARY_DIR)/nbsignatures.db \
+	--NotebookNotary.secret_file=$(LAB_NOTARY_DIR)/notebook_secret
+LAB_SERVER := --ServerApp.ip=127.0.0.1 --LabApp.default_url=/lab/tree/notebooks/00_gan_in_2d.ipynb \
+	--KernelManager.transport_encryption=auto '--ServerApp.tornado_settings={"ws_ping_timeout": 30000}' \
+	--Application.log_level=WARN $(LAB_NOTARY)
+
+lab: lab-config
+	@echo "make lab: JupyterLab opens notebooks/00_gan_in_2d.ipynb at the address below; to stop it, press Ctrl+C twice (or Ctrl+C, then y)"
+	@browser=$$($(PY) -c "import webbrowser; webbrowser.get()" 2>/dev/null || echo --no-browser); \
+	exec $(VENV)/bin/jupyter lab $(LAB_SERVER) $$browser $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+# The JupyterLab set-up of make lab without starting it (the news plugin off, the notebooks trusted).
+lab-config: $(LAB_PAGE_CONFIG)
+	@mkdir -p $(LAB_NOTARY_DIR)
+	@said=$$($(VENV)/bin/jupyter trust $(LAB_NOTARY) notebooks/*.ipynb 2>&1) || echo "make lab: jupyter trust \
+	stopped at a notebook it cannot read ($$(echo "$$said" | tail -n 1)); JupyterLab starts anyway, and \
+	git checkout notebooks/NAME.ipynb restores a damaged notebook"
+
+$(LAB_PAGE_CONFIG): $(STAMP)
+	@echo "make lab: turning off JupyterLab's news pop-up in $(VENV) (jupyter labextension disable --level=sys_prefix $(LAB_NEWS_PLUGIN))"
+	@said=$$($(VENV)/bin/jupyter labextension disable --level=sys_prefix $(LAB_NEWS_PLUGIN) 2>&1) || echo "make lab: \
+	could not turn the news pop-up off ($$(echo "$$said" | tail -n 1)); JupyterLab starts anyway"
 
 # nbval runs on a copy of the notebooks, and GAN_PROJECT_ROOT points the notebooks and the tests
 # at that copy, so a short test run writes its checkpoints/ and samples/ into $(TEST_RUN)/ and
 # never overwrites the committed samples/ or a learner's checkpoints/.
+# It says what it is doing (issue 28, item 5): one line first on the two phases, then pytest's
+# --verbose names each test, and each notebook cell, as it starts, so a test that takes minutes (the
+# benchmarks, the reproductions, a training cell) is never a silent stretch with only a file name.
 test: $(STAMP)
 	@rm -rf $(TEST_RUN) && mkdir -p $(TEST_RUN) && cp -r notebooks $(TEST_RUN)/
+	@echo "make test: first the tests in tests/, then the four notebooks re-run from $(TEST_RUN)/notebooks/ (GAN_EPOCHS=$(TEST_EPOCHS), GAN2D_STEPS=$(TEST_STEPS_2D)), each test and cell named as it starts; the 15 slowest are listed at the end"
 	GAN_PROJECT_ROOT=$(abspath $(TEST_RUN)) GAN_EPOCHS=$(TEST_EPOCHS) GAN2D_STEPS=$(TEST_STEPS_2D) $(PY) -m pytest tests $(TEST_RUN)/notebooks \
-		--nbval-lax --nbval-current-env $(PYTEST_COMMON) $(PYTEST_ARGS)
+		--nbval-lax --nbval-current-env --verbose $(PYTEST_COMMON) $(PYTEST_ARGS)
 
 # The fast tier: unit tests without the ones marked slow (those train on real MNIST, run a notebook,
 # a browser, the PDF build or a reproduction), and no notebooks.

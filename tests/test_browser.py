@@ -7,6 +7,9 @@ slider cell, moves the digit slider 0 -> 3 with the keyboard and checks that the
 drawn by the kernel changes each time. The screenshot goes to
 test-artifacts/browser-digit-slider.png.
 
+The last test starts JupyterLab through `make lab` itself and checks the first open: no
+notification over notebook 00, and a terminal without warnings (issue 28).
+
 No browser is downloaded (never `playwright install`): without /usr/bin/chromium
 (`make system-deps`) or the `playwright` package the test is skipped with the reason.
 """
@@ -602,3 +605,89 @@ def test_browser_jupyterlab_gan2d_lab_plays_and_pauses(lab_gan2d):
           f"browser saw {len(frames)} pictures ({report['frames_per_s_seen_by_browser']} /s)")
     for path in GAN2D_SHOTS.values():
         assert path.stat().st_size > 10_000, path
+
+
+# -- make lab's first open (issue 28): no pop-up over the notebook, a quiet terminal ----------------
+FIRST_OPEN_SHOT = ARTIFACTS / "browser-first-open.png"
+MAKE = shutil.which("make") or "make"   # a prerequisite, like Python (tests/test_setup.py)
+LAB_URL_RE = re.compile(r"http://127\.0\.0\.1:(\d+)/lab/tree/notebooks/00_gan_in_2d\.ipynb\?token=(\w+)")
+LAB_SETUP_S = 300     # make lab's set-up (news plugin off, once per venv; jupyter trust) and the server start
+SETTLE_S = 5          # after the kernel is idle: JupyterLab's start-up pop-ups would be up by then
+# What make lab's terminal said before issue 28 (one line each; none may come back).
+NOISY_LINES = {
+    "untrusted notebook": "is not trusted",
+    "kernel over plain TCP": "Kernel is running over TCP without encryption",
+    "no browser": "No web browser found",
+    "websocket ping": "websocket_ping_timeout",
+}
+# make and pytest pass these down; the test's own make must not see them.
+_MAKE_INHERITED = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "LAB_ARGS", "VENV", "PYTHON",
+                   "DISPLAY", "WAYLAND_DISPLAY", "BROWSER")
+
+
+@pytest.mark.slow
+def test_browser_make_lab_first_open_shows_no_popup_and_a_quiet_terminal(tmp_path):
+    """`make lab` as a learner runs it (the Makefile's own set-up and options; only the port is
+    chosen here), on a throwaway project holding notebook 00 and its GIF: a fresh user (private
+    HOME and Jupyter dirs) opens the printed address in Chromium, and once the kernel is idle no
+    notification is on screen or in the notification centre, and the terminal holds our line on
+    how to stop, the address, and no warning. The screenshot: test-artifacts/browser-first-open.png.
+
+    make is run with this environment's prefix as VENV (-o: never reinstalled here), so it sets up
+    JupyterLab in this environment exactly as `make lab` does: idempotent, nothing in a home."""
+    from playwright.sync_api import expect
+
+    _need_browser()
+    project = _throwaway_project(tmp_path, GAN2D_NOTEBOOK)
+    shutil.copytree(ROOT / "samples" / "gan2d", project / "samples" / "gan2d")
+    env = _private_env(tmp_path)
+    for name in _MAKE_INHERITED:   # no display: Python's webbrowser finds no browser here
+        env.pop(name, None)
+    venv = Path(sys.prefix)
+    port = _free_port()
+    cmd = [MAKE, "--no-print-directory", "-f", str(ROOT / "Makefile"), "-C", str(project), f"VENV={venv}",
+           "-o", f"{venv}/.installed", "lab", f"LAB_ARGS=--port={port} --ServerApp.port_retries=0"]
+    terminal = tmp_path / "terminal.log"
+    ARTIFACTS.mkdir(exist_ok=True)
+    FIRST_OPEN_SHOT.unlink(missing_ok=True)
+    with open(terminal, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=project, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        def address():
+            if proc.poll() is not None:
+                pytest.fail(f"make lab ended ({proc.returncode}) before printing the address:\n{_tail(terminal)}")
+            return LAB_URL_RE.search(terminal.read_text(errors="replace"))
+        url = _wait(address, LAB_SETUP_S, "make lab to print the notebook's address", terminal)
+        assert int(url.group(1)) == port
+        base, token = f"http://127.0.0.1:{port}", url.group(2)
+        with _open_notebook(base, token, GAN2D_NOTEBOOK.name) as (page, panel):
+            expect(panel.locator(".jp-KernelName")).to_have_text(re.compile(r"Python"),
+                                                                  timeout=KERNEL_READY_S * 1000)
+            expect(panel.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')).to_have_count(
+                1, timeout=KERNEL_READY_S * 1000)
+            time.sleep(SETTLE_S)
+            page.screenshot(path=str(FIRST_OPEN_SHOT))
+            toasts = page.locator(".Toastify__toast")   # JupyterLab 4's toasts (react-toastify)
+            assert toasts.count() == 0, f"a notification covers the notebook: {toasts.all_inner_texts()}"
+            # The notification centre (the bell in the status bar) counts those closed by themselves too.
+            bell = page.locator(".jp-Notification-Status")
+            expect(bell).to_have_count(1)
+            assert bell.inner_text().strip() == "0", f"the notification centre holds {bell.inner_text()!r}"
+        said = terminal.read_text(errors="replace")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, 15)
+            try:
+                proc.wait(timeout=STOP_S)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, 9)
+                proc.wait(timeout=STOP_S)
+
+    lines = [line for line in said.splitlines() if line.strip()]
+    for what, text in NOISY_LINES.items():
+        assert text not in said, f"make lab's terminal still has the {what} line:\n{said}"
+    warnings = [line for line in lines if re.match(r"\s*\[[WE] ", line) or "WARNING" in line or "Traceback" in line]
+    assert not warnings, f"make lab's terminal has warnings:\n{said}"
+    assert lines[0].startswith("make lab:") and "Ctrl+C" in lines[0], f"no first line on how to stop:\n{said}"
+    assert FIRST_OPEN_SHOT.stat().st_size > 10_000

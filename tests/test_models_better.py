@@ -11,6 +11,15 @@ from gan_helpers import models
 from gan_helpers.errors import GanHelpersError
 from gan_helpers.settings import DEFAULTS
 
+# The restores below that must fail (a checkpoint rebuilt into another model) make TensorFlow's
+# assert_existing_objects_matched() list the unmatched variables; Keras's Variable.__repr__ turns each
+# into numpy with np.array (keras/src/backend/tensorflow/core.py), and numpy 2 warns that TensorFlow's
+# ResourceVariable.__array__ takes no `copy`. The cause is in the libraries, so that one message is
+# filtered where it is emitted, for this module only (here, not in pyproject.toml: a change there
+# makes the next make reinstall .venv). A project call converting a variable would still warn.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning:keras\\.src\\.backend\\.tensorflow\\.core")
+
 
 def dense(n_in, n_out, bias=True):
     return n_in * n_out + (n_out if bias else 0)
@@ -123,8 +132,14 @@ def _rebuild_and_restore(settings, saved):
     keras.utils.set_random_seed(1)  # other initial weights: only the restore can make the outputs agree
     generator, discriminator = models.build_from_settings(settings)
     status = tf.train.Checkpoint(generator=generator, discriminator=discriminator).restore(saved)
-    status.assert_existing_objects_matched()
-    status.assert_consumed()
+    try:
+        status.assert_existing_objects_matched()
+        status.assert_consumed()
+    except AssertionError:
+        # A mismatch some tests expect: without this, TensorFlow logs every unrestored value when the
+        # status is garbage collected, at the end of `make test`.
+        status.expect_partial()
+        raise
     return _outputs(generator, discriminator, settings)
 
 

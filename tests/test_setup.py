@@ -158,6 +158,9 @@ def test_make_test_writes_into_the_scratch_copy_and_test_fast_leaves_out_slow_te
     test = _make("-n", "test").stdout
     assert f"GAN_PROJECT_ROOT={ROOT / '.test-run'} " in test
     assert "cp -r notebooks .test-run/" in test and "--nbval-lax" in test
+    # it says what it does: the phases first, each test as it starts, the slowest at the end
+    assert "echo \"make test: first the tests in tests/, then the four notebooks" in test
+    assert "--verbose" in test and "--durations=15" in test
     fast = _make("-n", "test-fast").stdout
     assert '-m "not slow" tests' in fast and "--nbval" not in fast
     assert f"GAN_PROJECT_ROOT={ROOT / '.test-run'} " in fast
@@ -186,3 +189,61 @@ def test_a_half_made_venv_is_rebuilt_and_a_failed_pip_install_fails_make(tmp_pat
     assert "is incomplete" in result.stdout
     assert (venv / ".venv-complete").exists() and (venv / ".installed").exists()
     assert "Nothing to be done" in _make(*install, cwd=tmp_path).stdout
+
+
+# A stand-in for the venv's jupyter: each call's arguments on one line (separated by \x1f).
+FAKE_JUPYTER = """#!/bin/bash
+(IFS=$'\\x1f'; echo "$*") >> "$JUPYTER_CALLS"
+if [ "$1" = trust ] && [ -n "$TRUST_FAILS" ]; then echo "$TRUST_FAILS" >&2; exit 1; fi
+"""
+
+
+def _lab_calls(tmp_path, browser_found: bool, **env):
+    """`make lab` with a stand-in venv: the jupyter commands it runs, and make's result."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True, exist_ok=True)
+    (venv / ".installed").touch()
+    _fake_python(venv / "bin", "jupyter", FAKE_JUPYTER.removeprefix("#!/bin/bash\n"))
+    # $(PY) only answers make lab's question "does Python's webbrowser find a browser?"
+    _fake_python(venv / "bin", "python", f"exit {0 if browser_found else 1}\n")
+    calls = tmp_path / "calls"
+    calls.unlink(missing_ok=True)
+    result = _make("lab", f"VENV={venv}", "-o", f"{venv}/.installed", JUPYTER_CALLS=str(calls), **env)
+    said = calls.read_text().splitlines() if calls.exists() else []
+    return venv, [line.split("\x1f") for line in said], result
+
+
+def test_make_lab_turns_off_the_news_popup_trusts_the_notebooks_and_starts_quietly(tmp_path):
+    venv, calls, result = _lab_calls(tmp_path, browser_found=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [call[0] for call in calls] == ["labextension", "trust", "lab"], calls
+    disable, trust, lab = calls
+    # JupyterLab's documented switch for the news pop-up, in the venv (not the user's home)
+    assert disable[2:] == ["--level=sys_prefix", "@jupyterlab/apputils-extension:announcements"]
+    # every notebook is signed, into the venv's trust database, which the server then reads
+    notary = [f"--NotebookNotary.db_file={venv}/share/jupyter/nbsignatures.db",
+              f"--NotebookNotary.secret_file={venv}/share/jupyter/notebook_secret"]
+    notebooks = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert trust[1:] == notary + notebooks
+    assert (venv / "share" / "jupyter").is_dir()
+    for option in [*notary, "--ServerApp.ip=127.0.0.1", "--LabApp.default_url=/lab/tree/notebooks/00_gan_in_2d.ipynb",
+                   "--KernelManager.transport_encryption=auto", '--ServerApp.tornado_settings={"ws_ping_timeout": 30000}',
+                   "--Application.log_level=WARN", "--no-browser"]:
+        assert option in lab, f"make lab no longer starts JupyterLab with {option}: {lab}"
+    said = result.stdout.strip().splitlines()
+    assert said[-1].startswith("make lab:") and "Ctrl+C" in said[-1], said
+
+    # With a browser the server opens it (no --no-browser); LAB_ARGS come last, so they win.
+    _, calls, result = _lab_calls(tmp_path, browser_found=True, LAB_ARGS="--Application.log_level=INFO")
+    assert result.returncode == 0 and "--no-browser" not in calls[-1]
+    assert calls[-1][-1] == "--Application.log_level=INFO"
+
+
+def test_a_notebook_jupyter_trust_cannot_read_is_one_line_and_jupyterlab_starts_anyway(tmp_path):
+    failure = "nbformat.reader.NotJSONError: Notebook does not appear to be JSON: '<<<<<<< HEAD'"
+    _, calls, result = _lab_calls(tmp_path, browser_found=False, TRUST_FAILS=f"Traceback ...\n{failure}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    said = [line for line in result.stdout.splitlines() if "jupyter trust" in line]
+    assert len(said) == 1 and failure in said[0] and "git checkout notebooks/" in said[0], result.stdout
+    assert "Traceback" not in result.stdout
+    assert [call[0] for call in calls] == ["labextension", "trust", "lab"]
