@@ -17,7 +17,7 @@ from . import results as _results   # `results` is the argument naming another r
 from ._quiet import import_tensorflow_quietly
 from .errors import GanHelpersError
 from .runner import Run
-from .settings import LOSSES
+from .settings import DEFAULTS, LOSSES
 
 tf = import_tensorflow_quietly()
 import keras  # noqa: E402
@@ -133,7 +133,6 @@ GAN_CHANGES = [  # (row name, what changes from the last kept row, keep it for t
     ("+ EMA of G's weights", {"ema": 0.999}, True),
     ("+ label smoothing 0.9", {"real_label": 0.9}, False),
     ("+ dropout 0.3 in D", {"dropout": 0.3}, False),
-    ("+ DCGAN instead of MLP", {"arch": "dcgan", "width": 16}, False),
     ("+ two time-scale lr (D 4x G)", {"d_learning_rate": 0.0004, "learning_rate": 0.0001}, False),
     ("+ D's Adam lr 0.0004", {"d_learning_rate": 0.0004}, False),
     ("+ spectral norm in D", {"spectral_norm": True}, False),
@@ -143,18 +142,25 @@ GAN_CHANGES = [  # (row name, what changes from the last kept row, keep it for t
     ("+ EMA 0.9995, lr 0.0004", {"ema": 0.9995, "learning_rate": 0.0004}, False),
     ("+ Adam lr 0.001 (both)", {"learning_rate": 0.001}, False),
     ("+ Adam lr 0.0008 (both)", {"learning_rate": 0.0008}, True),
+    # convolutions instead of dense layers, with every other choice of the final recipe (issue 26)
+    ("+ DCGAN (width 16) instead of MLP", {"arch": "dcgan", "width": 16}, False),
 ]
+
+
+LAYER_SIZES = ("n_hidden", "width")   # how each arch sizes its layers: "mlp" by n_hidden, "dcgan" by width
 
 
 def chain(start, changes):
     """Each row's settings: the last kept row's settings plus this row's change. Returns (rows, final).
 
-    A change of ``arch`` leaves the options only the old arch has behind (at their defaults): the DCGAN
-    row has no MLP layer sizes or minibatch std, which its builders would refuse.
+    A change of ``arch`` leaves only the old arch's layer sizes behind (at their default): the DCGAN row
+    has no MLP layer sizes. Every other option goes with it; one the new arch cannot honour stays set, so
+    the builders refuse it in one line instead of training a row without it.
     """
     rows, kept = {}, start
     for name, change, keep in changes:
-        rows[name] = kept.replace(**change).without_unused()
+        row = kept.replace(**change)
+        rows[name] = row.replace(**{key: DEFAULTS[key] for key in LAYER_SIZES if key in row.unused()})
         if keep:
             kept = rows[name]
     return rows, kept
@@ -223,8 +229,14 @@ def final_row(kind) -> str:
     return [name for name, settings in rows.items() if settings == final][-1]
 
 
+MULTI_SEED_ROWS = {   # cumulative rows besides the final one that are trained with every final seed
+    "gan": ("+ DCGAN (width 16) instead of MLP",),   # set beside the final recipe's three seeds (issue 26)
+    "cgan": (),
+}
+
+
 def row_seeds(kind, name):
-    if name == final_row(kind):
+    if name == final_row(kind) or name in MULTI_SEED_ROWS[kind]:
         return FINAL_SEEDS
     return LOO_SEEDS if name in LOO_ROWS[kind] else FINAL_SEEDS[:1]
 
@@ -255,9 +267,7 @@ def load_row(kind, name, seed, results=None, epochs=ABLATION_EPOCHS):
         return None
     row = _results.load(path)
     made = _results.record_of(row)["settings"]
-    # without_unused: rows made before issue 25 recorded the MLP's options on the DCGAN row; its builders never
-    # used them, so the row trained the model its settings describe today.
-    if models.Settings.from_dict(made["model"]).without_unused() != all_rows(kind)[name] or made["epochs"] != epochs:
+    if models.Settings.from_dict(made["model"]) != all_rows(kind)[name] or made["epochs"] != epochs:
         raise GanHelpersError(f"the saved result for {name!r} (seed {seed}) was made with other settings; "
                               f"run: make ablation")
     return row

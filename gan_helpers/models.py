@@ -198,36 +198,57 @@ def build_mlp_discriminator(n_input=28 * 28, n_hidden=256, n_class=0, activation
     return keras.Model(inputs if n_class else inputs[0], logit, name="discriminator")
 
 
-def build_dcgan_generator(n_noise=128, n_class=0, width=32):
+def build_dcgan_generator(n_noise=128, n_class=0, width=32, activation="relu", init="glorot", batch_norm=True):
     """DCGAN style: noise (+ label) -> 7x7 feature maps -> two transposed convolutions -> 28x28.
 
-    Batch normalisation after the dense layer and the first transposed convolution keeps
-    the signal in a healthy range; the last layer is a sigmoid image, flattened to 784 like
-    every other generator here.
+    ``activation`` is the hidden layers' ("relu", DCGAN's, or "leaky_relu"); ``init`` the weights' ("glorot",
+    Keras' default, or "note": RandomNormal(stddev=0.01)). ``batch_norm``: a batch normalisation after the
+    dense layer and after the first transposed convolution keeps the signal in a healthy range (DCGAN's
+    choice); without it those two layers get a bias instead (the shift the batch norm would have learned).
+    The last layer is a sigmoid image, flattened to 784 like every other generator here.
     """
+    _allowed("activation", activation, ACTIVATIONS)  # refused before any layer is made
+    kernel_init = _kernel_init(init)
+
+    def normalised(x):
+        return _activation(activation)(layers.BatchNormalization()(x) if batch_norm else x)
+
     inputs = _inputs("noise", n_noise, n_class)
     x = layers.Concatenate(name="noise_and_label")(inputs) if n_class else inputs[0]
-    x = layers.Dense(7 * 7 * 2 * width, use_bias=False, name="project")(x)
-    x = layers.BatchNormalization()(x)
-    x = layers.ReLU()(layers.Reshape((7, 7, 2 * width))(x))                       # 7x7
-    x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False)(x)
-    x = layers.ReLU()(layers.BatchNormalization()(x))                              # 14x14
-    x = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid")(x)  # 28x28
+    x = layers.Dense(7 * 7 * 2 * width, use_bias=not batch_norm, kernel_initializer=kernel_init, name="project")(x)
+    x = layers.Reshape((7, 7, 2 * width))(normalised(x))                                    # 7x7
+    x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=not batch_norm,
+                               kernel_initializer=kernel_init)(x)
+    x = normalised(x)                                                                        # 14x14
+    x = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid",
+                               kernel_initializer=kernel_init)(x)                            # 28x28
     image = layers.Flatten(name="image")(x)
     return keras.Model(inputs if n_class else inputs[0], image, name="generator")
 
 
-def build_dcgan_discriminator(n_input=28 * 28, n_class=0, width=32, dropout=0.0):
-    """DCGAN style: 28x28 image (+ the label as ten constant channels) -> two strided convolutions -> logit."""
+def build_dcgan_discriminator(n_input=28 * 28, n_class=0, width=32, dropout=0.0, activation="leaky_relu",
+                              init="glorot", minibatch_std=False):
+    """DCGAN style: 28x28 image (+ the label as ten constant channels) -> two strided convolutions -> logit.
+
+    ``activation`` is the hidden layers' as in the MLP ("leaky_relu", DCGAN's, or "relu"); ``init`` as for
+    the generator. ``minibatch_std``: one more feature after flattening, how much the batch varies
+    (:class:`MinibatchStdDev`), so the logit can see a batch of look-alikes.
+    """
+    _allowed("activation", activation, ACTIVATIONS)  # refused before any layer is made
+    kernel_init = _kernel_init(init)
     inputs = _inputs("image", n_input, n_class)
     x = layers.Reshape((28, 28, 1))(inputs[0])
     if n_class:  # the label as 10 extra channels, the conv version of the note's concat
         label_maps = layers.Reshape((1, 1, n_class))(inputs[1])
         x = layers.Concatenate(name="image_and_label")([x, layers.UpSampling2D(28)(label_maps)])
     for filters in (width, 2 * width):                                             # 14x14, 7x7
-        x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 4, strides=2, padding="same")(x))
+        x = layers.Conv2D(filters, 4, strides=2, padding="same", kernel_initializer=kernel_init)(x)
+        x = _activation(activation)(x)
         x = layers.Dropout(dropout)(x) if dropout else x
-    logit = layers.Dense(1, name="logit")(layers.Flatten()(x))
+    x = layers.Flatten()(x)
+    if minibatch_std:
+        x = MinibatchStdDev(name="minibatch_std")(x)
+    logit = layers.Dense(1, kernel_initializer=kernel_init, name="logit")(x)
     return keras.Model(inputs if n_class else inputs[0], logit, name="discriminator")
 
 
@@ -263,7 +284,7 @@ def build_from_settings(settings: Settings):
     """(generator, discriminator) for :class:`~gan_helpers.settings.Settings` (``gan_settings()``,
     ``cgan_settings()``, ``better_settings()`` or ``Settings.read("settings.json")``).
 
-    A model option this arch cannot honour (e.g. ``minibatch_std`` for arch "dcgan") raises
+    A model option this arch cannot honour (e.g. ``n_hidden`` or ``spectral_norm`` for arch "dcgan") raises
     :class:`SettingsError` with one line, instead of building a model without it.
     """
     s = require(settings)
@@ -281,8 +302,11 @@ def build_from_settings(settings: Settings):
                                     conditional_batch_norm=s.conditional_batch_norm, **shape),
                 build_mlp_discriminator(dropout=s.dropout, minibatch_std=s.minibatch_std,
                                         spectral_norm=s.spectral_norm, projection=s.projection, **shape))
-    return (build_dcgan_generator(s.n_noise, s.n_class, s.width),   # arch == "dcgan"
-            build_dcgan_discriminator(s.n_input, s.n_class, s.width, s.dropout))
+    # arch == "dcgan": each option means what it means for "mlp" (activation: both models' hidden layers), so
+    # the table's DCGAN row changes the layers and nothing else; the builders' own defaults are DCGAN's
+    shape = dict(n_class=s.n_class, width=s.width, activation=s.activation, init=s.init)
+    return (build_dcgan_generator(s.n_noise, batch_norm=s.batch_norm, **shape),
+            build_dcgan_discriminator(s.n_input, dropout=s.dropout, minibatch_std=s.minibatch_std, **shape))
 
 
 def generate(generator, settings, count, seed=0, digit=None, same_noise=False):

@@ -56,16 +56,17 @@ class Settings:
     beta_1: float = 0.9                # Adam's beta_1 (both models)
     real_label: float = 1.0            # the discriminator's target for real images (0.9: label smoothing)
     ema: float = 0.0                   # momentum of a moving average of G's weights; 0: none
-    # --- model options: arch "mlp" uses these ...
+    # --- model options (USED_BY says which arch uses which): arch "mlp" ...
     n_hidden: int | tuple[int, ...] = 256   # hidden layer size, or sizes (G: in order; D: largest first); also "note"
-    activation: str = "relu"           # "relu" or "leaky_relu" (slope 0.2)
-    init: str = "note"                 # weights: "note" (RandomNormal(stddev=0.01)) or "glorot" (Keras' default)
-    minibatch_std: bool = False        # D sees how much the batch varies (one more feature)
-    batch_norm: bool = False           # batch normalisation after each hidden layer of G
+    activation: str = "relu"           # G's and D's hidden layers: "relu" or "leaky_relu" (slope 0.2); also "dcgan"
+    init: str = "note"                 # weights: "note" (RandomNormal(stddev=0.01)) or "glorot" (Keras' default);
+                                       # also "dcgan"
+    minibatch_std: bool = False        # D sees how much the batch varies (one more feature); also "dcgan"
+    batch_norm: bool = False           # batch normalisation after each hidden layer of G; also "dcgan"
     projection: bool = False           # kind "cgan": D takes the label by a projection, not a concatenation
     conditional_batch_norm: bool = False   # kind "cgan" with batch_norm: the label sets each scale and shift
     spectral_norm: bool = False        # each of D's dense layers divided by its largest singular value
-    # --- ... arch "dcgan" these, and both dropout
+    # --- ... arch "dcgan" alone, and both dropout
     width: int = 32                    # filters of the first convolution (the second has twice as many)
     dropout: float = 0.0               # dropout rate after each of D's hidden layers
     # --- more of the training recipe (written only when set)
@@ -158,7 +159,9 @@ def record_keys(kind, arch) -> tuple[str, ...]:
     labels = ("n_class",) if kind == "cgan" else ()
     if arch == "note":   # notebooks 1 and 2: the model only
         return ("kind", "n_noise", *labels, "n_hidden", "n_input", "noise")
-    shape = ("n_hidden", "activation", "init") if arch == "mlp" else ("width",)
+    # "dcgan" records batch_norm too: its generator had batch norm before the option existed, so a file
+    # without the key is refused rather than read as a model without it
+    shape = ("n_hidden", "activation", "init") if arch == "mlp" else ("width", "activation", "init", "batch_norm")
     return ("kind", "arch", "n_noise", "n_input", "noise", "learning_rate", "beta_1", "real_label", "dropout",
             "ema", *labels, *shape)
 
@@ -175,7 +178,7 @@ USED_BY = {  # the model options each arch's builders use (models.build_from_set
     "note": ("n_hidden",),
     "mlp": ("n_hidden", "activation", "init", "minibatch_std", "batch_norm", "projection", "conditional_batch_norm",
             "spectral_norm", "dropout"),
-    "dcgan": ("width", "dropout"),
+    "dcgan": ("width", "activation", "init", "minibatch_std", "batch_norm", "dropout"),
 }
 
 
@@ -195,7 +198,8 @@ def better_settings(kind="gan", arch="mlp", **options) -> Settings:
     """Notebook 3: one description of the model *and* its training recipe (saved with each checkpoint).
 
     ``arch`` is "mlp" (notebook 1's dense layers, with options) or "dcgan" (convolutions); ``options``
-    are :class:`Settings`' fields, each with its default there. A conditional GAN has MNIST's 10 labels.
+    are :class:`Settings`' fields, each with its default there (for "dcgan" too: ReLU, the note's init and
+    no batch norm unless set). A conditional GAN has MNIST's 10 labels.
     """
     return Settings(kind, arch, **{"n_class": 10 if kind == "cgan" else 0, **options})
 

@@ -33,14 +33,17 @@ def nb():
 def test_every_row_is_a_job_the_final_rows_with_three_seeds_and_leave_one_out_with_its_seeds():
     found = ablation.jobs()
     assert experiments.FINAL_SEEDS == (42, 7, 1) and experiments.LOO_SEEDS[0] == 42
+    assert experiments.MULTI_SEED_ROWS == {"gan": ("+ DCGAN (width 16) instead of MLP",), "cgan": ()}
     for kind, (rows, final) in experiments.TABLES.items():
+        assert set(experiments.MULTI_SEED_ROWS[kind]) <= set(rows), "multi-seed rows are rows of the table"
         for name in experiments.all_rows(kind):
             seeds = tuple(s for k, n, s in found if (k, n) == (kind, name))
-            if name == experiments.final_row(kind):
+            if name == experiments.final_row(kind) or name in experiments.MULTI_SEED_ROWS[kind]:
                 assert seeds == experiments.FINAL_SEEDS
             else:
                 assert seeds == (experiments.LOO_SEEDS if name in experiments.LOO_ROWS[kind] else (42,))
-    assert len(found) == sum(len(experiments.all_rows(kind)) + len(experiments.FINAL_SEEDS) - 1
+    assert len(found) == sum(len(experiments.all_rows(kind))
+                             + (1 + len(experiments.MULTI_SEED_ROWS[kind])) * (len(experiments.FINAL_SEEDS) - 1)
                              + len(experiments.LOO_ROWS[kind]) * (len(experiments.LOO_SEEDS) - 1)
                              for kind in experiments.TABLES)
 
@@ -55,13 +58,31 @@ def test_rows_are_the_last_kept_row_plus_one_change():
     assert experiments.FINAL_GAN.minibatch_std is True and experiments.FINAL_GAN.ema == 0.999
 
 
-def test_a_change_of_arch_leaves_the_old_archs_options_behind():
-    dcgan = experiments.GAN_ROWS["+ DCGAN instead of MLP"]
-    assert dcgan.arch == "dcgan" and dcgan.width == 16 and not dcgan.unused() and not dcgan.minibatch_std
-    assert dcgan.ema == experiments.GAN_ROWS["+ EMA of G's weights"].ema == 0.999   # the recipe stays
+def test_the_dcgan_row_is_the_final_recipe_with_convolutions_and_honours_every_option_of_it():
+    name = "+ DCGAN (width 16) instead of MLP"
+    assert list(experiments.GAN_ROWS)[-1] == name and experiments.final_row("gan") == "+ Adam lr 0.0008 (both)"
+    dcgan, final = experiments.GAN_ROWS[name], experiments.FINAL_GAN
+    assert not dcgan.unused(), "no option of the final recipe is left unused"
+    assert (dcgan.arch, dcgan.width, dcgan.minibatch_std, dcgan.activation, dcgan.batch_norm, dcgan.init) == (
+        "dcgan", 16, True, "leaky_relu", True, "glorot")
+    assert (dcgan.ema, dcgan.learning_rate, dcgan.beta_1) == (0.999, 0.0008, 0.5)
+    # one change: the arch (the MLP's layer sizes give way to the DCGAN's width); everything else is the final's
+    assert dcgan == final.replace(arch="dcgan", width=16, n_hidden=256)
+    assert experiments.row_seeds("gan", name) == experiments.FINAL_SEEDS
+    _, D = experiments.models.build_from_settings(dcgan)
+    assert "minibatch_std" in [layer.name for layer in D.layers]
+    # an option a DCGAN cannot honour stays set on a row and is refused in one line, never dropped
+    rows, _ = experiments.chain(final.replace(spectral_norm=True), [("conv", {"arch": "dcgan"}, False)])
+    assert rows["conv"].unused() == {"spectral_norm": True}
     with pytest.raises(experiments.models.SettingsError,
-                       match=r"^arch 'dcgan' cannot use minibatch_std=True; leave that out, or use arch 'mlp'$"):
-        experiments.models.build_from_settings(dcgan.replace(minibatch_std=True))
+                       match=r"^arch 'dcgan' cannot use spectral_norm=True; leave that out, or use arch 'mlp'$"):
+        experiments.models.build_from_settings(rows["conv"])
+
+
+def test_every_row_uses_every_option_it_sets():
+    for kind in experiments.TABLES:
+        for name, settings in experiments.all_rows(kind).items():
+            assert not settings.unused(), name
 
 
 def test_leave_one_out_undoes_each_kept_change_and_keeps_every_other():

@@ -77,6 +77,33 @@ def test_dcgan_generator_and_discriminator(n_class):
     assert discriminator([images, labels] if n_class else images).shape == (2, 1)
 
 
+def test_dcgan_options_batch_norm_minibatch_std_activation_and_init():
+    w = 8
+    plain = models.build_dcgan_generator(16, width=w)
+    without_bn = models.build_dcgan_generator(16, width=w, batch_norm=False)
+    # no batch norm: its scale, shift and statistics go, the two layers before it get a bias instead
+    assert without_bn.count_params() == plain.count_params() - 4 * (7 * 7 * 2 * w + w) + (7 * 7 * 2 * w + w)
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in without_bn.layers)
+    leaky = models.build_dcgan_generator(16, width=w, activation="leaky_relu")
+    assert [type(layer).__name__ for layer in leaky.layers].count("LeakyReLU") == 2
+    assert not any(isinstance(layer, keras.layers.LeakyReLU) for layer in plain.layers), "DCGAN's G: ReLU"
+    D = models.build_dcgan_discriminator(784, width=w)
+    assert [type(layer).__name__ for layer in D.layers].count("LeakyReLU") == 2, "DCGAN's D: LeakyReLU"
+    relu_D = models.build_dcgan_discriminator(784, width=w, activation="relu")
+    assert [type(layer).__name__ for layer in relu_D.layers].count("ReLU") == 2
+    with_std = models.build_dcgan_discriminator(784, width=w, minibatch_std=True)
+    assert with_std.count_params() == D.count_params() + 1, "one more input to the logit"
+    assert with_std.get_layer("logit").input.shape[-1] == 7 * 7 * 2 * w + 1
+    images = np.random.default_rng(0).random((6, 784), dtype=np.float32)
+    assert with_std(images).shape == (6, 1)
+    keras.utils.set_random_seed(0)
+    note = models.build_dcgan_discriminator(784, width=w, init="note")
+    kernels = np.concatenate([layer.kernel.numpy().ravel() for layer in note.layers if hasattr(layer, "kernel")])
+    assert np.std(kernels) == pytest.approx(0.01, rel=0.1)
+    glorot = np.concatenate([layer.kernel.numpy().ravel() for layer in D.layers if hasattr(layer, "kernel")])
+    assert np.std(glorot) > 0.03
+
+
 def test_dcgan_discriminator_sees_the_label():
     discriminator = models.build_dcgan_discriminator(784, n_class=10, width=8)
     image = np.zeros((10, 784), np.float32)
@@ -90,8 +117,8 @@ def test_dcgan_discriminator_sees_the_label():
 # round trip, restores *by structure* and compares outputs, so another model cannot pass.
 
 def _settings(kind, arch, **changes):
-    options = (dict(n_hidden=[64, 128], activation="leaky_relu", init="glorot", batch_norm=True, minibatch_std=True)
-               if arch == "mlp" else dict(width=8))
+    options = dict(activation="leaky_relu", init="glorot", batch_norm=True, minibatch_std=True,
+                   **(dict(n_hidden=[64, 128]) if arch == "mlp" else dict(width=8)))
     return models.better_settings(kind, arch, dropout=0.2, **options).replace(**changes)
 
 
@@ -172,6 +199,10 @@ def _restore_fails_or_outputs_differ(changed, saved, expected):
     ("cgan", "mlp", {"activation": "relu"}),
     ("gan", "dcgan", {"width": 4}),
     ("cgan", "dcgan", {"width": 16}),
+    ("gan", "dcgan", {"activation": "relu"}),
+    ("gan", "dcgan", {"minibatch_std": False}),
+    ("gan", "dcgan", {"batch_norm": False}),
+    ("cgan", "dcgan", {"minibatch_std": False}),
 ])
 def test_the_rebuild_check_notices_another_model(kind, arch, change, tmp_path):
     """The check above can fail: one changed setting gives a model that does not pass it."""
@@ -210,7 +241,8 @@ def test_unknown_choice_is_refused_with_the_allowed_values(key, value, allowed):
     assert isinstance(info.value, GanHelpersError) and isinstance(info.value, ValueError)
 
 
-@pytest.mark.parametrize("builder", [models.build_mlp_generator, models.build_mlp_discriminator])
+@pytest.mark.parametrize("builder", [models.build_mlp_generator, models.build_mlp_discriminator,
+                                     models.build_dcgan_generator, models.build_dcgan_discriminator])
 def test_builders_refuse_unknown_activation_and_init(builder):
     with pytest.raises(models.SettingsError, match=r"unknown activation 'elu'; use one of 'relu', 'leaky_relu'$"):
         builder(activation="elu")
@@ -220,7 +252,8 @@ def test_builders_refuse_unknown_activation_and_init(builder):
 
 @pytest.mark.parametrize("kind, arch, key", [
     ("gan", "mlp", "n_hidden"), ("gan", "mlp", "activation"), ("cgan", "mlp", "n_class"),
-    ("cgan", "dcgan", "width"), ("gan", "dcgan", "dropout"), ("gan", "note", "noise"), ("cgan", "note", "n_input"),
+    ("cgan", "dcgan", "width"), ("gan", "dcgan", "dropout"), ("gan", "dcgan", "activation"), ("gan", "dcgan", "init"),
+    ("cgan", "dcgan", "batch_norm"), ("gan", "note", "noise"), ("cgan", "note", "n_input"),
 ])
 def test_missing_key_is_named_with_kind_and_arch(kind, arch, key):
     if arch == "note":
@@ -342,9 +375,11 @@ def test_issue_16_options_rebuild_the_same_models_from_their_settings(kind, chan
 
 
 @pytest.mark.parametrize("settings, refused", [
-    (models.better_settings("gan", "dcgan", minibatch_std=True), "minibatch_std=True"),
-    (models.better_settings("cgan", "dcgan", activation="leaky_relu", n_hidden=[64, 128]),
-     "n_hidden=(64, 128), activation='leaky_relu'"),
+    (models.better_settings("gan", "dcgan", spectral_norm=True), "spectral_norm=True"),
+    (models.better_settings("cgan", "dcgan", activation="leaky_relu", n_hidden=[64, 128], minibatch_std=True),
+     "n_hidden=(64, 128)"),
+    (models.better_settings("cgan", "dcgan", projection=True, batch_norm=True, conditional_batch_norm=True),
+     "projection=True, conditional_batch_norm=True"),
     (models.better_settings("gan", "mlp", width=16), "width=16"),
     (models.gan_settings().replace(dropout=0.3), "dropout=0.3"),
 ])

@@ -16,6 +16,8 @@ EXAMPLES = {
                                        conditional_batch_norm=True, minibatch_std=True, projection=True,
                                        spectral_norm=True, loss="hinge", d_learning_rate=0.0004, ema=0.999),
     "notebook 3, dcgan": better_settings("gan", "dcgan", width=16, dropout=0.3, beta_1=0.5),
+    "notebook 3, dcgan with options": better_settings("cgan", "dcgan", width=16, activation="leaky_relu",
+                                                      init="glorot", batch_norm=True, minibatch_std=True, ema=0.999),
 }
 
 
@@ -37,7 +39,8 @@ def test_the_file_holds_the_recorded_keys_and_only_the_options_that_are_not_at_t
                           "dropout", "ema", "n_hidden", "activation", "init"}
     assert better_settings("gan", "mlp", minibatch_std=True).to_dict() == dict(plain, minibatch_std=True)
     assert better_settings("gan", "mlp", n_hidden=[8, 16]).to_dict()["n_hidden"] == [8, 16], "a list, as before"
-    assert set(better_settings("cgan", "dcgan").to_dict()) - set(plain) == {"n_class", "width"}
+    assert set(better_settings("cgan", "dcgan").to_dict()) - set(plain) == {"n_class", "width", "batch_norm"}
+    assert set(plain) - set(better_settings("cgan", "dcgan").to_dict()) == {"n_hidden"}
 
 
 def _committed_records():
@@ -55,20 +58,21 @@ def test_every_committed_settings_record_loads_and_writes_back_the_same_keys_and
     for name, record in records.items():
         settings = Settings.from_dict(record)
         assert settings.to_dict() == record, name
-        if not settings.unused():   # (the DCGAN row, saved with options its builders never used: see below)
-            assert list(settings.to_dict()) == list(record), f"{name}: the keys in the same order"
+        assert not settings.unused(), f"{name}: every option it records was used"
+        assert list(settings.to_dict()) == list(record), f"{name}: the keys in the same order"
         assert Settings.from_dict(json.loads(json.dumps(settings.to_dict()))) == settings, name
 
 
-def test_a_committed_record_the_builders_would_refuse_is_read_as_the_model_it_trained():
-    """The DCGAN row was saved with the MLP's options, which its builders never used."""
-    from gan_helpers import experiments
-
-    old = Settings.from_dict(_committed_records()[experiments.row_path("gan", "+ DCGAN instead of MLP", 42).name])
-    assert old.unused() == {"n_hidden": (128, 256, 512), "activation": "leaky_relu", "init": "glorot",
-                            "batch_norm": True, "minibatch_std": True}
-    assert old.without_unused() == experiments.GAN_ROWS["+ DCGAN instead of MLP"]
-    assert experiments.load_row("gan", "+ DCGAN instead of MLP", 42) is not None
+def test_a_dcgan_record_from_before_its_options_is_refused_not_read_as_another_model():
+    """Its generator always had batch norm, so a record without the key must not build one without it."""
+    old = {"kind": "gan", "arch": "dcgan", "n_noise": 128, "n_input": 784, "noise": "normal(0, 1)",
+           "learning_rate": 0.0008, "beta_1": 0.5, "real_label": 1.0, "dropout": 0.0, "ema": 0.999, "width": 16}
+    with pytest.raises(SettingsError) as info:
+        Settings.from_dict(old)
+    assert str(info.value) == ("the settings for kind 'gan', arch 'dcgan' have no 'activation'; add it, or make "
+                               "them with models.better_settings('gan', 'dcgan', ...)")
+    with pytest.raises(SettingsError, match=r"^the settings for kind 'gan', arch 'dcgan' have no 'batch_norm'; "):
+        Settings.from_dict(dict(old, activation="relu", init="glorot"))
 
 
 def test_defaults_are_named_once():
